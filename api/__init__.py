@@ -1,0 +1,12 @@
+"""HTTP blueprints by audience. Views parse with a schema, call one service, return a schema."""
+from __future__ import annotations
+
+
+def register_blueprints(api) -> None:
+    from api.citizen import blp as citizen
+    from api.devices import blp as devices
+    from api.meta import blp as meta
+    from sync.views import blp as sync
+
+    for blueprint in (meta, devices, sync, citizen):
+        api.register_blueprint(blueprint)

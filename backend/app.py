@@ -1,0 +1,98 @@
+"""The app factory. Importing this module has no side effects; create_app() builds everything."""
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from typing import Any, Mapping
+
+from flask import Flask
+from sqlalchemy.exc import DBAPIError
+
+from backend.config import load_settings
+from backend.errors import error_body
+from backend.extensions import Api, db, migrate
+from backend.http import BoundedGzip
+from backend.jsonio import StrictJSONProvider, StrictRequest
+from sync.protocol import PROTOCOL_VERSION, SYNC_HEADER
+
+MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations")
+
+
+def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+    app = Flask("siaga112", instance_relative_config=True)
+    app.json_provider_class = StrictJSONProvider
+    app.json = StrictJSONProvider(app)
+    app.request_class = StrictRequest
+    configure(app, overrides)
+    register_extensions(app)
+    register_blueprints(app)
+    register_commands(app)
+    return app
+
+
+def configure(app: Flask, overrides: Mapping[str, Any] | None) -> None:
+    settings = load_settings(overrides=overrides)
+    os.makedirs(app.instance_path, exist_ok=True)
+    database_url = settings["DATABASE_URL"] or "sqlite:///" + os.path.join(
+        app.instance_path, "siaga112.sqlite3")
+    app.config.update(settings)
+    app.config.update(
+        SQLALCHEMY_DATABASE_URI=database_url,
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        SECRET_KEY=settings["SECRET_KEY"] or secrets.token_hex(32),
+        MAX_CONTENT_LENGTH=settings["MAX_BODY_BYTES"],
+        API_TITLE="Siaga112",
+        API_VERSION="1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/v1",
+        OPENAPI_JSON_PATH="openapi.json",
+        API_SPEC_OPTIONS={
+            "info": {"description": "Backend of a regency 112 emergency service. "
+                                    "Sync protocol: mobile_contract/PROTOCOL.md."},
+            "components": {"securitySchemes": {"deviceKey": {
+                "type": "http", "scheme": "bearer",
+                "description": "Device key from POST /v1/devices."}}},
+        },
+    )
+    logging.basicConfig(level=settings["LOG_LEVEL"])
+
+
+def register_extensions(app: Flask) -> None:
+    from backend.db import configure_engine
+    import backend.models  # noqa: F401  (every table known to the metadata)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, compare_type=True)
+    with app.app_context():
+        configure_engine(db.engine)
+    Api(app)  # per app, so tests can build many apps; found via app.extensions
+    app.wsgi_app = BoundedGzip(app.wsgi_app, app.config["MAX_BODY_BYTES"])
+
+    @app.errorhandler(DBAPIError)
+    def database_unavailable(exc):
+        # Lost connection, deadlock, lock timeout: transient; the phone keeps its ops and retries.
+        app.logger.warning("database error, answering 503: %s", exc)
+        db.session.rollback()
+        return error_body("unavailable", "Temporarily unavailable; retry later."), 503, {
+            "Retry-After": "5"}
+
+    @app.after_request
+    def protocol_header(response):
+        response.headers[SYNC_HEADER] = str(PROTOCOL_VERSION)
+        return response
+
+
+def register_blueprints(app: Flask) -> None:
+    from api import register_blueprints as register_api
+    from sync.protocol import Op
+
+    api = app.extensions["flask-smorest"]["apis"][""]["ext_obj"]
+    api.spec.components.schema("Op", schema=Op)
+    register_api(api)
+
+
+def register_commands(app: Flask) -> None:
+    from backend.cli import register
+
+    register(app)

@@ -1,0 +1,1 @@
+"""Audit log: an append-only record of who changed what, when (server and device time)."""

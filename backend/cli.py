@@ -1,0 +1,81 @@
+"""Flask CLI: `flask seed`, `flask settings`, `flask devices revoke`."""
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import click
+from flask import Flask, current_app
+
+from backend.config import SETTINGS
+from backend.extensions import db
+
+# Demo reports around Musi Banyuasin's towns (coordinates approximate; demo data only).
+DEMO_REPORTS = (
+    ("fire", -2.8851, 103.8467, "[DEMO] Rumah terbakar dekat masjid, Sekayu"),
+    ("accident", -2.6333, 104.2167, "[DEMO] Tabrakan motor di jalan lintas, Sungai Lilin"),
+    ("health", -2.0470, 103.6760, "[DEMO] Warga pingsan, butuh ambulans, Bayung Lencir"),
+    ("natural_disaster", -2.8570, 104.0670, "[DEMO] Banjir naik ke rumah warga, Babat Toman"),
+)
+
+
+def register(app: Flask) -> None:
+    @app.cli.command("seed")
+    @click.option("--demo/--no-demo", default=False, help="Also add demo reports (marked [DEMO]).")
+    def seed(demo: bool):
+        """Create the deployment's regency (and demo data); safe to run twice."""
+        from backend.regencies.service import ensure_regency
+
+        code = current_app.config["DEFAULT_REGENCY"]
+        regency = ensure_regency(code=code, name="Musi Banyuasin" if code == "1606" else code)
+        if demo:
+            _seed_demo(regency)
+        db.session.commit()
+        click.echo(f"regency {regency.code} {regency.name} ready" + (" with demo data" if demo
+                                                                      else ""))
+
+    @app.cli.command("settings")
+    def settings():
+        """Print every setting with its default and meaning."""
+        for s in SETTINGS:
+            click.echo(f"{s.name} ({s.type.__name__}, default {s.default!r})\n    {s.help}")
+
+    devices = click.Group("devices", help="Manage devices.")
+    app.cli.add_command(devices)
+
+    @devices.command("revoke")
+    @click.argument("device_id", type=int)
+    def revoke(device_id: int):
+        """Revoke a device key (a lost or abused phone)."""
+        from backend.devices.models import Device
+        from backend.devices.service import revoke_device
+
+        device = db.session.get(Device, device_id)
+        if device is None:
+            raise click.ClickException(f"no device {device_id}")
+        revoke_device(device=device, actor=("system", "cli"))
+        db.session.commit()
+        click.echo(f"device {device_id} revoked")
+
+
+def _seed_demo(regency) -> None:
+    import sqlalchemy as sa
+
+    from backend.db import utcnow
+    from backend.devices.models import Device
+    from backend.devices.service import register_device
+    from backend.reports.service import NewReport, create_reports
+
+    if db.session.scalar(sa.select(Device).where(Device.app_version == "demo-seed")):
+        return
+    device, key = register_device(regency_code=regency.code, platform="other",
+                                  app_version="demo-seed", locale="id")
+    now = utcnow()
+    create_reports(device=device, reports=[
+        NewReport(client_op_id=str(uuid.uuid4()), category=cat, note=note, silent=False,
+                  lat=lat, lon=lon, accuracy_m=15.0, location_source="gps",
+                  location_fix_at=None, device_captured_at=now - timedelta(minutes=7 * i),
+                  captured_at=now - timedelta(minutes=7 * i), time_source="device_corrected",
+                  clock_offset_ms=0, clock_skew_flagged=False)
+        for i, (cat, lat, lon, note) in enumerate(DEMO_REPORTS)])
+    click.echo(f"demo device {device.id} key: {key}")

@@ -1,0 +1,66 @@
+"""Settings: each declared once with its type, default and meaning, read from the environment.
+
+`flask settings` prints this table; the README links to it instead of repeating it.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+
+
+def _bool(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(f"not a boolean: {value!r}")
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    type: Callable[[str], Any]
+    default: Any
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("DATABASE_URL", str, "",
+            "SQLAlchemy URL. Empty = embedded SQLite file in the instance folder. "
+            "Production: postgresql+psycopg://user@host/db (PostgreSQL 15 + PostGIS 3)."),
+    Setting("REDIS_URL", str, "",
+            "Redis for jobs and rate limits. Empty = embedded profile (in-process)."),
+    Setting("SECRET_KEY", str, "",
+            "Flask secret for console sessions. Empty = a random key per process (dev only)."),
+    Setting("DEFAULT_REGENCY", str, "1606",
+            "BPS code of the regency new devices belong to (1606 = Musi Banyuasin)."),
+    Setting("SYNC_MAX_OPS", int, 100,
+            "Most ops accepted in one sync request; more is a 413 too_many_ops."),
+    Setting("MAX_BODY_BYTES", int, 256 * 1024,
+            "Largest request body, measured after gzip decompression (bombs are cut off here)."),
+    Setting("SYNC_PAGE_SIZE", int, 200,
+            "Most changes returned by one sync response; has_more tells the device to pull again."),
+    Setting("CLOCK_SKEW_FLAG_SECONDS", int, 300,
+            "A device clock off by more than this is flagged on its reports (never refused)."),
+    Setting("LOG_LEVEL", str, "INFO", "Python logging level."),
+)
+
+
+def load_settings(environ: Mapping[str, str] | None = None,
+                  overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Read every declared setting from `environ`, apply `overrides`, refuse unknown overrides."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for setting in SETTINGS:
+        raw = environ.get(setting.name)
+        try:
+            values[setting.name] = setting.default if raw is None else setting.type(raw)
+        except ValueError as exc:
+            raise RuntimeError(f"setting {setting.name}: {exc}") from exc
+    for key, value in (overrides or {}).items():
+        if key not in values and not key.isupper():
+            raise KeyError(f"unknown setting {key}")
+        values[key] = value
+    return values

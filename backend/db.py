@@ -1,0 +1,73 @@
+"""Database plumbing shared by every domain: column types, dialect drivers, engine setup."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.types import TypeDecorator
+
+from backend.extensions import db
+
+BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")  # SQLite rowids must be INTEGER
+JSONDoc = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware UTC datetimes on every dialect (SQLite would hand back naive ones)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(
+            timezone.utc)
+
+
+def dialect_name() -> str:
+    return db.session.get_bind().dialect.name
+
+
+def insert_ignoring_conflicts(table, *index_elements):
+    """INSERT ... ON CONFLICT DO NOTHING for the current dialect."""
+    dialect = postgresql if dialect_name() == "postgresql" else sqlite
+    return dialect.insert(table).on_conflict_do_nothing(index_elements=list(index_elements))
+
+
+def configure_engine(engine: sa.Engine) -> None:
+    """SQLite: WAL, foreign keys, and BEGIN IMMEDIATE so writers queue instead of failing.
+
+    Serialising transactions is what makes the embedded profile's change cursor safe and
+    concurrent retries of one op meet the unique index one after the other.
+    """
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None  # let SQLAlchemy's "begin" event own BEGIN
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

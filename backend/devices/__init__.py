@@ -1,0 +1,1 @@
+"""Devices: phones that talk to the API, each with a random key stored only as a hash."""

@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from backend.db import UTCDateTime, utcnow
+from backend.extensions import db
+
+DEVICE_KINDS = ("citizen", "responder")
+PLATFORMS = ("android", "ios", "web", "other")
+LOCALES = ("id", "en")
+
+
+class Device(db.Model):
+    __tablename__ = "devices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    regency_id: Mapped[int] = mapped_column(sa.ForeignKey("regencies.id"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(16), default="citizen")
+    platform: Mapped[str] = mapped_column(sa.String(16))
+    app_version: Mapped[str] = mapped_column(sa.String(40))
+    locale: Mapped[str] = mapped_column(sa.String(8), default="id")
+    phone: Mapped[str | None] = mapped_column(sa.String(20))
+    # sha256 of the key: the key has 256 random bits, so a fast hash is safe and keeps auth O(1).
+    key_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,64 @@
+"""Register, authenticate and revoke devices."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from backend.audit.service import record_event
+from backend.db import utcnow
+from backend.devices.models import Device
+from backend.errors import Unauthorized
+from backend.extensions import db
+from backend.regencies.service import get_regency_by_code
+
+KEY_PREFIX = "sk1_"
+LAST_SEEN_RESOLUTION = timedelta(minutes=5)
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def register_device(*, regency_code: str, platform: str, app_version: str, locale: str,
+                    phone: str | None = None, kind: str = "citizen") -> tuple[Device, str]:
+    """Register a device; return it with its key (the only time the key exists in clear)."""
+    regency = get_regency_by_code(regency_code)
+    key = KEY_PREFIX + secrets.token_urlsafe(32)
+    device = Device(regency_id=regency.id, kind=kind, platform=platform, app_version=app_version,
+                    locale=locale, phone=phone, key_hash=hash_key(key))
+    db.session.add(device)
+    db.session.flush()
+    record_event(regency_id=regency.id, actor=("device", device.id), action="device.register",
+                 entity=("device", device.id),
+                 after={"kind": kind, "platform": platform, "app_version": app_version})
+    return device, key
+
+
+def authenticate_device(authorization: str | None, *, now: datetime | None = None) -> Device:
+    """Return the device owning the bearer key, or raise Unauthorized."""
+    if not authorization or not authorization.startswith("Bearer "):
+        raise Unauthorized("Send the device key as 'Authorization: Bearer <key>'.",
+                           code="missing_device_key")
+    key = authorization[len("Bearer "):].strip()
+    device = db.session.scalar(sa.select(Device).where(Device.key_hash == hash_key(key)))
+    if device is None:
+        raise Unauthorized("Unknown device key.", code="invalid_device_key")
+    if device.revoked_at is not None:
+        raise Unauthorized("This device key was revoked; register again.",
+                           code="revoked_device_key")
+    now = now or utcnow()
+    if device.last_seen_at is None or now - device.last_seen_at > LAST_SEEN_RESOLUTION:
+        device.last_seen_at = now  # coarse on purpose: one UPDATE per device per 5 minutes
+    return device
+
+
+def revoke_device(*, device: Device, actor: tuple[str, object]) -> Device:
+    """Revoke a device key; idempotent."""
+    if device.revoked_at is None:
+        device.revoked_at = utcnow()
+        record_event(regency_id=device.regency_id, actor=actor, action="device.revoke",
+                     entity=("device", device.id))
+    return device

@@ -1,0 +1,68 @@
+"""Extension objects, created unbound; create_app() binds them. Nothing here touches a database."""
+from __future__ import annotations
+
+import flask_smorest
+import marshmallow as ma
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import MetaData
+from sqlalchemy.orm import DeclarativeBase
+from webargs.flaskparser import FlaskParser
+from werkzeug.exceptions import HTTPException
+
+from backend.errors import (ApiError, api_error_response, http_exception_response,
+                            unexpected_error_response)
+from backend.jsonio import loads_strict
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+
+
+class StrictParser(FlaskParser):
+    """webargs parser that uses the project's strict JSON and error codes."""
+
+    def _raw_load_json(self, req):
+        data = req.get_data(cache=True)
+        if not data:
+            return ma.missing
+        if not req.is_json:
+            raise ApiError("Send the body as application/json.", code="unsupported_media_type",
+                           status=415)
+        return loads_strict(data)
+
+
+class Blueprint(flask_smorest.Blueprint):
+    ARGUMENTS_PARSER = StrictParser()
+
+
+class ErrorDetail(ma.Schema):
+    code = ma.fields.String(required=True, metadata={"description": "Stable snake_case code."})
+    message = ma.fields.String(required=True, metadata={"description": "Human-readable, English."})
+    details = ma.fields.Dict(metadata={"description": "Per-field messages or limits."})
+
+
+class ErrorSchema(ma.Schema):
+    error = ma.fields.Nested(ErrorDetail, required=True)
+
+
+class Api(flask_smorest.Api):
+    ERROR_SCHEMA = ErrorSchema
+
+    def _register_error_handlers(self):
+        self._app.register_error_handler(ApiError, api_error_response)
+        self._app.register_error_handler(HTTPException, http_exception_response)
+        self._app.register_error_handler(Exception, unexpected_error_response)
+

@@ -1,0 +1,83 @@
+"""Append changes and read them by cursor without ever skipping one.
+
+Why not `seq > cursor`: sequence values are taken when a row is inserted but become visible
+when its transaction commits, so a reader can see seq 12 while seq 11 is still in flight and
+would jump past it. Instead every row records its writing transaction id (`txid`) and the
+feed is ordered by (txid, seq). A reader only returns rows whose txid is below the oldest
+transaction still running (`pg_snapshot_xmin`): those transactions are finished, and every
+later writer gets a larger txid, so nothing can ever appear behind the cursor. Rows of
+still-running transactions are simply delivered on the next pull.
+
+On SQLite, writers are serialised (BEGIN IMMEDIATE), so txid is constant and seq order is
+commit order; the horizon is not needed. The dialect only swaps that one expression.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from backend.db import dialect_name, utcnow
+from backend.errors import ApiError
+from backend.extensions import db
+from backend.feed.models import Change
+
+_CURSOR = re.compile(r"^c1\.(\d{1,19})\.(\d{1,19})$")
+
+
+@dataclass(frozen=True)
+class Cursor:
+    txid: int = 0
+    seq: int = 0
+
+    def encode(self) -> str:
+        return f"c1.{self.txid}.{self.seq}"
+
+    @classmethod
+    def decode(cls, raw: str | None) -> "Cursor":
+        if raw is None:
+            return cls()
+        match = _CURSOR.match(raw) if isinstance(raw, str) else None
+        if not match:
+            raise ApiError("Cursor is not one this server issued.", code="invalid_cursor",
+                           status=422, details={"cursor": ["unrecognised cursor"]})
+        return cls(int(match.group(1)), int(match.group(2)))
+
+
+def change_row(*, regency_id: int, type: str, data: dict, device_id: int | None = None) -> dict:
+    return {"regency_id": regency_id, "device_id": device_id, "type": type, "data": data,
+            "created_at": utcnow()}
+
+
+def append_changes(rows: list[dict]) -> None:
+    """Append change rows built by change_row() in one statement."""
+    if rows:
+        db.session.execute(sa.insert(Change), rows)
+
+
+def _horizon():
+    if dialect_name() == "postgresql":
+        return Change.txid < sa.text("pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
+    return sa.true()
+
+
+def read_changes(*, cursor: Cursor, limit: int, device_id: int | None = None,
+                 regency_id: int | None = None) -> tuple[list[Change], Cursor, bool]:
+    """Return up to `limit` changes after `cursor` for one audience, the next cursor, has_more."""
+    if (device_id is None) == (regency_id is None):
+        raise ValueError("give exactly one audience: device_id or regency_id")
+    audience = Change.device_id == device_id if device_id is not None \
+        else Change.regency_id == regency_id
+    rows = db.session.scalars(
+        sa.select(Change)
+        .where(audience, sa.tuple_(Change.txid, Change.seq) > (cursor.txid, cursor.seq),
+               _horizon())
+        .order_by(Change.txid, Change.seq)
+        .limit(limit + 1)
+    ).all()
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    if rows:
+        cursor = Cursor(rows[-1].txid, rows[-1].seq)
+    return rows, cursor, has_more

@@ -1,0 +1,65 @@
+"""WSGI-level request guards: bounded gzip decompression before Flask sees the body.
+
+A gzip body is inflated at most to MAX_BODY_BYTES (+1 byte to detect overflow), so a
+bomb costs the server no more memory than an honest maximal request.
+"""
+from __future__ import annotations
+
+import io
+import zlib
+
+from backend.errors import error_bytes
+
+
+class BoundedGzip:
+    def __init__(self, app, max_bytes: int):
+        self.app = app
+        self.max_bytes = max_bytes
+
+    def __call__(self, environ, start_response):
+        encoding = environ.get("HTTP_CONTENT_ENCODING", "").strip().lower()
+        if encoding in {"", "identity"}:
+            return self.app(environ, start_response)
+        if encoding != "gzip":
+            return self._fail(start_response, "415 Unsupported Media Type",
+                              "unsupported_content_encoding",
+                              "Only gzip request bodies are accepted.", {"accepted": ["gzip"]})
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > self.max_bytes:
+            return self._too_large(start_response)
+        compressed = environ["wsgi.input"].read(min(length, self.max_bytes + 1) if length
+                                                else self.max_bytes + 1)
+        if len(compressed) > self.max_bytes:
+            return self._too_large(start_response)
+        inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+        try:
+            body = inflater.decompress(compressed, self.max_bytes + 1)
+        except zlib.error as exc:
+            return self._fail(start_response, "400 Bad Request", "malformed_gzip",
+                              f"Body is not valid gzip: {exc}")
+        if len(body) > self.max_bytes or inflater.unconsumed_tail:
+            return self._too_large(start_response)
+        if not inflater.eof:
+            return self._fail(start_response, "400 Bad Request", "malformed_gzip",
+                              "Gzip body is truncated.")
+        environ = dict(environ)
+        environ.pop("HTTP_CONTENT_ENCODING", None)
+        environ.pop("HTTP_TRANSFER_ENCODING", None)
+        environ["wsgi.input"] = io.BytesIO(body)
+        environ["CONTENT_LENGTH"] = str(len(body))
+        return self.app(environ, start_response)
+
+    def _too_large(self, start_response):
+        return self._fail(start_response, "413 Request Entity Too Large", "payload_too_large",
+                          f"Body exceeds {self.max_bytes} bytes (after decompression).",
+                          {"max_bytes": self.max_bytes})
+
+    @staticmethod
+    def _fail(start_response, status, code, message, details=None):
+        body = error_bytes(code, message, details)
+        start_response(status, [("Content-Type", "application/json"),
+                                ("Content-Length", str(len(body)))])
+        return [body]

@@ -1,0 +1,1 @@
+"""Regencies: the tenant of every operational row (and the future distribution key)."""

@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from geoalchemy2 import Geography
+from sqlalchemy.orm import Mapped, deferred, mapped_column
+
+from backend.db import BigId, UTCDateTime
+from backend.extensions import db
+
+REPORT_STATUSES = ("received", "confirmed", "rejected", "merged", "cancelled")
+# The only moves a report can make; anything else is refused with invalid_transition.
+REPORT_TRANSITIONS = {
+    "received": {"confirmed", "rejected", "merged", "cancelled"},
+    "confirmed": {"merged"},
+    "rejected": set(),
+    "merged": set(),
+    "cancelled": set(),
+}
+LOCATION_SOURCES = ("gps", "network", "fused", "manual")
+TIME_SOURCES = ("gnss", "device_corrected", "server")
+
+# PostgreSQL keeps a geography point derived from lat/lon (a generated column), so one code
+# path writes reports on both dialects and PostGIS queries get a GiST-indexed column for free.
+LOCATION_SQL = ("CASE WHEN lat IS NULL OR lon IS NULL THEN NULL ELSE "
+                "(ST_SetSRID(ST_MakePoint(lon, lat), 4326))::geography END")
+
+
+class Report(db.Model):
+    __tablename__ = "reports"
+    __table_args__ = (
+        # Second guard of "never stored twice": one report per device op, whatever the path.
+        sa.UniqueConstraint("device_id", "client_op_id"),
+        sa.Index("ix_reports_regency_inbox", "regency_id", "status", "received_at"),
+        sa.Index("ix_reports_location", "location", postgresql_using="gist"),  # PostgreSQL only
+        sa.CheckConstraint("lat IS NULL OR (lat BETWEEN -90 AND 90)", name="lat_range"),
+        sa.CheckConstraint("lon IS NULL OR (lon BETWEEN -180 AND 180)", name="lon_range"),
+    )
+    # Never fetch server-generated columns after INSERT: `location` exists only on PostgreSQL.
+    __mapper_args__ = {"eager_defaults": False}
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    regency_id: Mapped[int] = mapped_column(sa.ForeignKey("regencies.id"))
+    device_id: Mapped[int | None] = mapped_column(sa.ForeignKey("devices.id"), index=True)
+    client_op_id: Mapped[str | None] = mapped_column(sa.String(36))
+    category: Mapped[str] = mapped_column(sa.String(32))
+    status: Mapped[str] = mapped_column(sa.String(16), default="received")
+    lat: Mapped[float | None] = mapped_column(sa.Float)
+    lon: Mapped[float | None] = mapped_column(sa.Float)
+    accuracy_m: Mapped[float | None] = mapped_column(sa.Float)
+    location_source: Mapped[str | None] = mapped_column(sa.String(16))
+    location_fix_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    silent: Mapped[bool] = mapped_column(default=False)
+    # Time: raw device clock, the best estimate of when it happened, and how we know.
+    device_captured_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    captured_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    time_source: Mapped[str] = mapped_column(sa.String(20))
+    clock_offset_ms: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    clock_skew_flagged: Mapped[bool] = mapped_column(default=False)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status_reason: Mapped[str | None] = mapped_column(sa.String(200))
+
+    location = deferred(mapped_column(
+        Geography("POINT", 4326, spatial_index=False), sa.Computed(LOCATION_SQL, persisted=True)))
+
+    @property
+    def ref(self) -> str:
+        return format_ref(self.id)
+
+
+def format_ref(report_id: int) -> str:
+    return f"R-{report_id:06d}"
+
+
+def parse_ref(ref: str) -> int | None:
+    if isinstance(ref, str) and ref.startswith("R-") and ref[2:].isdigit() and len(ref) < 22:
+        return int(ref[2:])
+    return None

@@ -1,0 +1,128 @@
+"""Report services: create (in bulk, for sync batches), move through the state machine, read.
+
+Services flush, never commit: the request or job that calls them owns the transaction.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from backend.audit.service import audit_row, record_events
+from backend.db import utcnow
+from backend.devices.models import Device
+from backend.errors import InvalidTransition, NotFound
+from backend.extensions import db
+from backend.feed.service import append_changes, change_row
+from backend.reports.models import REPORT_TRANSITIONS, Report, format_ref, parse_ref
+
+
+@dataclass(frozen=True)
+class NewReport:
+    """A validated report, times already corrected (see sync.clock)."""
+
+    client_op_id: str
+    category: str
+    note: str
+    silent: bool
+    lat: float | None
+    lon: float | None
+    accuracy_m: float | None
+    location_source: str | None
+    location_fix_at: datetime | None
+    device_captured_at: datetime | None
+    captured_at: datetime
+    time_source: str
+    clock_offset_ms: int
+    clock_skew_flagged: bool
+
+
+def status_change(report_id: int, regency_id: int, device_id: int | None, status: str,
+                  reason: str | None = None) -> dict:
+    data = {"report": format_ref(report_id), "status": status}
+    if reason:
+        data["reason"] = reason
+    return change_row(regency_id=regency_id, device_id=device_id, type="report.status", data=data)
+
+
+def create_reports(*, device: Device, reports: list[NewReport]) -> list[int]:
+    """Insert reports from one device; return their ids in the same order."""
+    if not reports:
+        return []
+    now = utcnow()
+    rows = [dict(asdict(r), regency_id=device.regency_id, device_id=device.id,
+                 status="received", received_at=now, updated_at=now) for r in reports]
+    ids = list(db.session.scalars(
+        sa.insert(Report).returning(Report.id, sort_by_parameter_order=True), rows))
+    actor = ("device", device.id)
+    append_changes([status_change(i, device.regency_id, device.id, "received") for i in ids])
+    record_events([
+        audit_row(regency_id=device.regency_id, actor=actor, action="report.create",
+                  entity=("report", format_ref(i)), at=now, device_at=r.device_captured_at,
+                  after={"category": r.category, "status": "received"})
+        for i, r in zip(ids, reports)])
+    return ids
+
+
+def lock_device_reports(*, device: Device, client_op_ids: list[str]) -> dict[str, Report]:
+    """Load (and lock, on PostgreSQL) this device's reports by the ids of their create ops."""
+    if not client_op_ids:
+        return {}
+    reports = db.session.scalars(
+        sa.select(Report)
+        .where(Report.device_id == device.id, Report.client_op_id.in_(client_op_ids))
+        .with_for_update()
+    ).all()
+    return {r.client_op_id: r for r in reports}
+
+
+def transition_report(*, report: Report, to: str, actor: tuple[str, object],
+                      reason: str | None = None, device_at: datetime | None = None) -> Report:
+    """Move a report to `to` if the state machine allows it; record change and audit."""
+    if to not in REPORT_TRANSITIONS[report.status]:
+        raise InvalidTransition(f"Report {report.ref} is {report.status}; it cannot become {to}.",
+                                details={"from": report.status, "to": to})
+    before = report.status
+    report.status, report.status_reason, report.updated_at = to, reason, utcnow()
+    append_changes([status_change(report.id, report.regency_id, report.device_id, to, reason)])
+    record_events([audit_row(regency_id=report.regency_id, actor=actor,
+                             action=f"report.{to}", entity=("report", report.ref),
+                             before={"status": before}, after={"status": to, "reason": reason},
+                             device_at=device_at)])
+    db.session.flush()
+    return report
+
+
+def update_report_note(*, report: Report, note: str, actor: tuple[str, object],
+                       device_at: datetime | None = None) -> Report:
+    """Replace the note of a report that is still open (received or confirmed)."""
+    if report.status not in {"received", "confirmed"}:
+        raise InvalidTransition(f"Report {report.ref} is {report.status}; its note is final.",
+                                details={"from": report.status})
+    before = report.note
+    report.note, report.updated_at = note, utcnow()
+    record_events([audit_row(regency_id=report.regency_id, actor=actor,
+                             action="report.update_note", entity=("report", report.ref),
+                             before={"note": before}, after={"note": note},
+                             device_at=device_at)])
+    db.session.flush()
+    return report
+
+
+def get_device_report(*, device: Device, ref: str) -> Report:
+    """Return one of the device's own reports; another device's report does not exist for it."""
+    report_id = parse_ref(ref)
+    report = db.session.get(Report, report_id) if report_id is not None else None
+    if report is None or report.device_id != device.id:
+        raise NotFound(f"No report {ref} for this device.", code="report_not_found")
+    return report
+
+
+def list_device_reports(*, device: Device, limit: int, before_id: int | None = None
+                        ) -> list[Report]:
+    """The device's own reports, newest first."""
+    query = sa.select(Report).where(Report.device_id == device.id)
+    if before_id is not None:
+        query = query.where(Report.id < before_id)
+    return list(db.session.scalars(query.order_by(Report.id.desc()).limit(limit)))

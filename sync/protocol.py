@@ -1,0 +1,124 @@
+"""Wire schemas of /v1/sync and the stable codes of per-op results.
+
+Unknown fields are ignored (EXCLUDE), never refused: an SOS from a newer app version must
+not be lost because it carries a field this server does not know yet. Known fields are
+strict about JSON types.
+"""
+from __future__ import annotations
+
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+from backend.categories import CATEGORY_CODES
+from backend.reports.models import LOCATION_SOURCES
+from backend.schemas import StrictBoolean, StrictFloat, StrictString
+
+PROTOCOL_VERSION = 1
+SUPPORTED_PROTOCOLS = (1,)
+SYNC_HEADER = "Siaga-Sync"
+
+# Per-op result codes. Published: never change their meaning.
+OP_CODES = {
+    "invalid_op": "The op is not an object with id, type, at and data.",
+    "invalid_op_id": "The op id is missing or not a UUID.",
+    "unknown_op_type": "This server does not know the op type.",
+    "op_not_allowed": "This kind of device may not send this op type.",
+    "invalid_category": "The category is not one of /v1/categories.",
+    "invalid_location": "The location is out of range or malformed.",
+    "invalid_data": "The op's data failed validation (see details).",
+    "report_not_found": "The op refers to a report this device did not create.",
+    "invalid_transition": "The report's current state does not allow this op.",
+    "id_reused_with_different_body": "This op id was applied before with a different body.",
+}
+
+
+class _Lenient(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+
+class Location(_Lenient):
+    lat = StrictFloat(required=True, validate=validate.Range(-90, 90))
+    lon = StrictFloat(required=True, validate=validate.Range(-180, 180))
+    accuracy_m = StrictFloat(load_default=None, allow_none=True,
+                             validate=validate.Range(0, 1_000_000))
+    source = StrictString(load_default="gps", validate=validate.OneOf(LOCATION_SOURCES))
+    fix_time = fields.AwareDateTime(load_default=None, allow_none=True, metadata={
+        "description": "For source=gps: the GNSS time of the fix (Location.getTime()), "
+                       "trusted over the phone clock."})
+
+
+class ReportCreateData(_Lenient):
+    category = StrictString(required=True, validate=validate.OneOf(CATEGORY_CODES))
+    location = fields.Nested(Location, load_default=None, allow_none=True, metadata={
+        "description": "Null when the phone has no fix; the report is still accepted."})
+    note = StrictString(load_default="", validate=validate.Length(max=1000))
+    silent = StrictBoolean(load_default=False, metadata={
+        "description": "Silent SOS: the reporter cannot speak; do not call back aloud."})
+
+
+class ReportCancelData(_Lenient):
+    report = fields.UUID(required=True, metadata={"description": "Id of the report.create op."})
+    reason = StrictString(load_default=None, allow_none=True,
+                          validate=validate.Length(max=200))
+
+
+class ReportUpdateNoteData(_Lenient):
+    report = fields.UUID(required=True, metadata={"description": "Id of the report.create op."})
+    note = StrictString(required=True, validate=validate.Length(max=1000))
+
+
+OP_DATA_SCHEMAS = {
+    "report.create": ReportCreateData,
+    "report.cancel": ReportCancelData,
+    "report.update_note": ReportUpdateNoteData,
+}
+OPS_BY_DEVICE_KIND = {"citizen": frozenset(OP_DATA_SCHEMAS), "responder": frozenset()}
+
+
+class Op(_Lenient):
+    id = fields.UUID(required=True, metadata={
+        "description": "Made on the phone when the user acts; the idempotency key."})
+    type = StrictString(required=True, metadata={"enum": sorted(OP_DATA_SCHEMAS)})
+    at = fields.AwareDateTime(required=True, metadata={"description": "Phone clock, RFC 3339."})
+    data = fields.Dict(required=True)
+
+
+class SyncRequest(_Lenient):
+    protocol = fields.Integer(strict=True, required=True, metadata={"enum": [1]})
+    device_time = fields.AwareDateTime(required=True, metadata={
+        "description": "Phone clock when the request was sent; used to correct op times."})
+    cursor = StrictString(load_default=None, allow_none=True)
+    ops = fields.List(fields.Raw(), load_default=list, metadata={
+        "items": {"$ref": "#/components/schemas/Op"}})
+
+
+class OpResult(Schema):
+    id = fields.String(allow_none=True, required=True)
+    status = fields.String(required=True, metadata={
+        "enum": ["applied", "duplicate", "rejected", "conflict"]})
+    ref = fields.Dict(metadata={"description": "e.g. {\"report\": \"R-000123\"}"})
+    code = fields.String(metadata={"enum": sorted(OP_CODES)})
+    message = fields.String()
+    details = fields.Dict()
+
+
+class ChangeOut(Schema):
+    id = fields.Integer(required=True, metadata={"description": "For de-duplication."})
+    type = fields.String(required=True)
+    at = fields.AwareDateTime(required=True)
+    data = fields.Dict(required=True)
+
+
+class ClockOut(Schema):
+    offset_ms = fields.Integer(required=True)
+    flagged = fields.Boolean(required=True)
+
+
+class SyncResponse(Schema):
+    protocol = fields.Integer(required=True)
+    server_time = fields.AwareDateTime(required=True)
+    clock = fields.Nested(ClockOut, required=True)
+    results = fields.List(fields.Nested(OpResult), required=True)
+    changes = fields.List(fields.Nested(ChangeOut), required=True)
+    cursor = fields.String(required=True)
+    has_more = fields.Boolean(required=True)

@@ -1,0 +1,70 @@
+"""POST /v1/sync: push queued ops, pull changes, in one round trip and one transaction."""
+from __future__ import annotations
+
+from flask import current_app, request
+from marshmallow import ValidationError
+
+from backend.auth import DEVICE_SECURITY, current_device
+from backend.db import utcnow
+from backend.errors import ApiError, PayloadTooLarge, ValidationFailed
+from backend.extensions import Blueprint, db
+from backend.feed.service import Cursor, read_changes
+from backend.jsonio import loads_strict
+from sync.apply import apply_ops
+from sync.clock import make_clock
+from sync.protocol import (PROTOCOL_VERSION, SUPPORTED_PROTOCOLS, SyncRequest, SyncResponse)
+
+blp = Blueprint("sync", __name__, url_prefix="/v1", description="Offline sync protocol v1")
+_REQUEST = SyncRequest()
+
+
+def _parse(max_ops: int) -> dict:
+    payload = loads_strict(request.get_data())
+    if not isinstance(payload, dict):
+        raise ValidationFailed("The body must be a JSON object.")
+    if payload.get("protocol") not in SUPPORTED_PROTOCOLS:
+        raise ApiError(f"Protocol {payload.get('protocol')!r} is not served here.",
+                       code="unsupported_protocol", status=400,
+                       details={"supported": list(SUPPORTED_PROTOCOLS)})
+    ops = payload.get("ops")
+    if isinstance(ops, list) and len(ops) > max_ops:
+        raise PayloadTooLarge(f"At most {max_ops} ops per request; send the rest next.",
+                              code="too_many_ops", details={"max_ops": max_ops})
+    try:
+        return _REQUEST.load(payload)
+    except ValidationError as exc:
+        raise ValidationFailed("The sync envelope did not pass validation.",
+                               details=exc.normalized_messages()) from None
+
+
+@blp.route("/sync", methods=["POST"])
+@blp.doc(security=DEVICE_SECURITY, requestBody={
+    "required": True, "content": {"application/json": {"schema": SyncRequest}}})
+@blp.response(200, SyncResponse)
+@blp.alt_response(400, description="malformed_json, malformed_gzip or unsupported_protocol")
+@blp.alt_response(401, description="missing, invalid or revoked device key")
+@blp.alt_response(413, description="payload_too_large or too_many_ops")
+@blp.alt_response(415, description="unsupported_content_encoding")
+@blp.alt_response(422, description="validation_error or invalid_cursor")
+def sync():
+    """Apply queued ops and return the changes since the cursor."""
+    received_at = utcnow()
+    config = current_app.config
+    device = current_device()
+    body = _parse(config["SYNC_MAX_OPS"])
+    cursor = Cursor.decode(body["cursor"])
+    clock = make_clock(received_at=received_at, device_time=body["device_time"],
+                       flag_after_s=config["CLOCK_SKEW_FLAG_SECONDS"])
+    results = apply_ops(device=device, ops=body["ops"], clock=clock)
+    changes, cursor, has_more = read_changes(device_id=device.id, cursor=cursor,
+                                             limit=config["SYNC_PAGE_SIZE"])
+    reply = {
+        "protocol": PROTOCOL_VERSION, "server_time": utcnow(),
+        "clock": {"offset_ms": clock.offset_ms, "flagged": clock.flagged},
+        "results": results,
+        "changes": [{"id": c.seq, "type": c.type, "at": c.created_at, "data": c.data}
+                    for c in changes],
+        "cursor": cursor.encode(), "has_more": has_more,
+    }
+    db.session.commit()
+    return reply

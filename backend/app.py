@@ -12,9 +12,8 @@ from sqlalchemy.exc import DBAPIError
 from backend.config import load_settings
 from backend.errors import error_body
 from backend.extensions import Api, db, migrate
-from backend.http import BoundedGzip
+from backend.http import PROTOCOL_HEADER, BoundedGzip
 from backend.jsonio import StrictJSONProvider, StrictRequest
-from sync.protocol import PROTOCOL_VERSION, SYNC_HEADER
 
 MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations")
 
@@ -79,7 +78,7 @@ def register_extensions(app: Flask) -> None:
 
     @app.after_request
     def protocol_header(response):
-        response.headers[SYNC_HEADER] = str(PROTOCOL_VERSION)
+        response.headers[PROTOCOL_HEADER[0]] = PROTOCOL_HEADER[1]
         return response
 
 

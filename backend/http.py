@@ -10,6 +10,10 @@ import zlib
 
 from backend.errors import error_bytes
 
+# Every response of this server carries this header, errors included, so a phone can tell
+# a real reply from a captive portal's or proxy's 200 (name and value are in the contract).
+PROTOCOL_HEADER = ("Siaga-Sync", "1")
+
 
 class BoundedGzip:
     def __init__(self, app, max_bytes: int):
@@ -61,5 +65,5 @@ class BoundedGzip:
     def _fail(start_response, status, code, message, details=None):
         body = error_bytes(code, message, details)
         start_response(status, [("Content-Type", "application/json"),
-                                ("Content-Length", str(len(body)))])
+                                ("Content-Length", str(len(body))), PROTOCOL_HEADER])
         return [body]

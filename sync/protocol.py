@@ -14,7 +14,6 @@ from backend.schemas import StrictBoolean, StrictFloat, StrictString
 
 PROTOCOL_VERSION = 1
 SUPPORTED_PROTOCOLS = (1,)
-SYNC_HEADER = "Siaga-Sync"
 
 # Per-op result codes. Published: never change their meaning.
 OP_CODES = {

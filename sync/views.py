@@ -55,9 +55,11 @@ def sync():
     cursor = Cursor.decode(body["cursor"])
     clock = make_clock(received_at=received_at, device_time=body["device_time"],
                        flag_after_s=config["CLOCK_SKEW_FLAG_SECONDS"])
-    results = apply_ops(device=device, ops=body["ops"], clock=clock)
+    # Pull before push: the changes this request itself makes arrive with the next pull, on
+    # both dialects alike (on PostgreSQL our own transaction is not yet below the horizon).
     changes, cursor, has_more = read_changes(device_id=device.id, cursor=cursor,
                                              limit=config["SYNC_PAGE_SIZE"])
+    results = apply_ops(device=device, ops=body["ops"], clock=clock)
     reply = {
         "protocol": PROTOCOL_VERSION, "server_time": utcnow(),
         "clock": {"offset_ms": clock.offset_ms, "flagged": clock.flagged},

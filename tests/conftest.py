@@ -1,0 +1,112 @@
+"""Test fixtures: every database test runs on SQLite and again on PostgreSQL + PostGIS.
+
+The schema is built by `alembic upgrade head` (never create_all). Each test starts from
+empty tables plus the seeded regencies; tests/test_isolation.py proves it.
+
+SIAGA_TEST_BACKENDS=sqlite (or postgres) narrows the run; the default is both, and a missing
+PostgreSQL is an error, not a skip.
+"""
+from __future__ import annotations
+
+import contextvars
+import os
+from datetime import datetime, timezone
+
+import pytest
+import sqlalchemy as sa
+from flask.testing import FlaskClient
+
+from backend import create_app
+from backend.extensions import db
+
+POSTGRES_ADMIN_URL = os.environ.get("SIAGA_TEST_POSTGRES_ADMIN",
+                                    "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+POSTGRES_TEST_DB = os.environ.get("SIAGA_TEST_POSTGRES_DB", "siaga112_test")
+BACKENDS = tuple(os.environ.get("SIAGA_TEST_BACKENDS", "sqlite,postgres").split(","))
+REGENCIES = (("1606", "Musi Banyuasin"), ("1607", "Banyuasin"))
+
+
+def pytest_generate_tests(metafunc):
+    if "db_backend" in metafunc.fixturenames:
+        wanted = ("postgres",) if metafunc.definition.get_closest_marker("postgres_only") \
+            else BACKENDS
+        params = [b for b in wanted if b in BACKENDS]
+        metafunc.parametrize("db_backend", params, indirect=True, scope="session")
+        if not params:
+            metafunc.definition.add_marker(pytest.mark.skip(reason="backend not selected"))
+
+
+def _postgres_url() -> str:
+    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{POSTGRES_TEST_DB}" WITH (FORCE)'))
+        conn.execute(sa.text(f'CREATE DATABASE "{POSTGRES_TEST_DB}"'))
+    admin.dispose()
+    return sa.engine.make_url(POSTGRES_ADMIN_URL).set(
+        database=POSTGRES_TEST_DB).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def db_backend(request, tmp_path_factory):
+    """Name and URL of a freshly migrated database of the requested kind."""
+    if request.param == "sqlite":
+        url = "sqlite:///" + str(tmp_path_factory.mktemp("sqlite") / "siaga112.sqlite3")
+    else:
+        url = _postgres_url()
+    app = create_app({"DATABASE_URL": url, "TESTING": True})
+    with app.app_context():
+        from flask_migrate import upgrade
+        upgrade()
+        db.engine.dispose()
+    return request.param, url
+
+
+class IsolatedClient(FlaskClient):
+    """Runs each request in its own app context, as in production.
+
+    Flask reuses an app context that is already pushed (the test's), which would share
+    `g` and the database session between requests and hide bugs that only show when each
+    request stands alone.
+    """
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def _apps():
+    return {}
+
+
+@pytest.fixture
+def app(db_backend, _apps):
+    name, url = db_backend
+    if name not in _apps:
+        _apps[name] = create_app({"DATABASE_URL": url, "TESTING": True})
+        _apps[name].test_client_class = IsolatedClient
+    app = _apps[name]
+    with app.app_context():
+        _reset(db.engine)
+        yield app
+        db.session.remove()
+
+
+def _reset(engine) -> None:
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(sa.text("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(sa.text(f"DELETE FROM {table}"))
+            conn.execute(sa.text("DELETE FROM sqlite_sequence")) if conn.execute(sa.text(
+                "SELECT 1 FROM sqlite_master WHERE name='sqlite_sequence'")).first() else None
+        for code, name in REGENCIES:
+            conn.execute(sa.text("INSERT INTO regencies (code, name, timezone, is_demo, created_at)"
+                                 " VALUES (:c, :n, 'Asia/Jakarta', false, :t)"),
+                         {"c": code, "n": name, "t": datetime.now(timezone.utc)})
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()

@@ -6,7 +6,7 @@ from flask import current_app
 from backend.auth import DEVICE_SECURITY, current_device
 from backend.devices.schemas import DeviceRead, DeviceRegister, DeviceRegistered
 from backend.devices.service import register_device, revoke_device
-from backend.extensions import Blueprint, db
+from backend.extensions import AUTH_ERRORS, Blueprint, db
 from backend.regencies.models import Regency
 
 blp = Blueprint("devices", __name__, url_prefix="/v1/devices", description="Devices")
@@ -15,6 +15,8 @@ blp = Blueprint("devices", __name__, url_prefix="/v1/devices", description="Devi
 @blp.route("", methods=["POST"])
 @blp.arguments(DeviceRegister)
 @blp.response(201, DeviceRegistered)
+@blp.errors({400: "malformed_json", 415: "unsupported_media_type",
+             503: "regency_not_configured (run `flask seed`)"})
 def register(args):
     """Register a device and receive its key."""
     device, key = register_device(regency_code=current_app.config["DEFAULT_REGENCY"], **args)
@@ -29,7 +31,7 @@ def register(args):
 @blp.route("/me")
 @blp.doc(security=DEVICE_SECURITY)
 @blp.response(200, DeviceRead)
-@blp.alt_response(401, description="missing, invalid or revoked device key")
+@blp.errors(AUTH_ERRORS)
 def me():
     """Show the calling device."""
     device = current_device()
@@ -40,7 +42,7 @@ def me():
 @blp.route("/me", methods=["DELETE"])
 @blp.doc(security=DEVICE_SECURITY)
 @blp.response(204)
-@blp.alt_response(401, description="missing, invalid or revoked device key")
+@blp.errors(AUTH_ERRORS)
 def revoke():
     """Revoke the calling device's key (e.g. on sign-out or a lost phone)."""
     device = current_device()

@@ -84,9 +84,12 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from api import register_blueprints as register_api
-    from sync.protocol import Op
+    from sync.protocol import OP_DATA_SCHEMAS, Op
 
     api = app.extensions["flask-smorest"]["apis"][""]["ext_obj"]
+    # Op payloads are validated one by one (not by webargs), so publish their schemas here.
+    for schema in OP_DATA_SCHEMAS.values():
+        api.spec.components.schema(schema.__name__, schema=schema)
     api.spec.components.schema("Op", schema=Op)
     register_api(api)
 

@@ -44,10 +44,6 @@ class StrictParser(FlaskParser):
         return loads_strict(data)
 
 
-class Blueprint(flask_smorest.Blueprint):
-    ARGUMENTS_PARSER = StrictParser()
-
-
 class ErrorDetail(ma.Schema):
     code = ma.fields.String(required=True, metadata={"description": "Stable snake_case code."})
     message = ma.fields.String(required=True, metadata={"description": "Human-readable, English."})
@@ -56,6 +52,21 @@ class ErrorDetail(ma.Schema):
 
 class ErrorSchema(ma.Schema):
     error = ma.fields.Nested(ErrorDetail, required=True)
+
+
+class Blueprint(flask_smorest.Blueprint):
+    ARGUMENTS_PARSER = StrictParser()
+
+    def errors(self, responses: dict[int, str]):
+        """Document error responses (all in the single error shape) with their codes."""
+        def decorator(func):
+            for status, description in responses.items():
+                func = self.alt_response(status, schema=ErrorSchema, description=description)(func)
+            return func
+        return decorator
+
+
+AUTH_ERRORS = {401: "missing_device_key, invalid_device_key or revoked_device_key"}
 
 
 class Api(flask_smorest.Api):

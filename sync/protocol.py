@@ -79,7 +79,11 @@ class Op(_Lenient):
         "description": "Made on the phone when the user acts; the idempotency key."})
     type = StrictString(required=True, metadata={"enum": sorted(OP_DATA_SCHEMAS)})
     at = fields.AwareDateTime(required=True, metadata={"description": "Phone clock, RFC 3339."})
-    data = fields.Dict(required=True)
+    data = fields.Dict(required=True, metadata={
+        "description": "By type: report.create → ReportCreateData, report.cancel → "
+                       "ReportCancelData, report.update_note → ReportUpdateNoteData.",
+        "oneOf": [{"$ref": f"#/components/schemas/{name}"} for name in (
+            "ReportCreateData", "ReportCancelData", "ReportUpdateNoteData")]})
 
 
 class SyncRequest(_Lenient):
@@ -87,8 +91,9 @@ class SyncRequest(_Lenient):
     device_time = fields.AwareDateTime(required=True, metadata={
         "description": "Phone clock when the request was sent; used to correct op times."})
     cursor = StrictString(load_default=None, allow_none=True)
-    ops = fields.List(fields.Raw(), load_default=list, metadata={
-        "items": {"$ref": "#/components/schemas/Op"}})
+    # Raw on purpose: each op is validated on its own so one bad op cannot fail the request.
+    ops = fields.List(fields.Raw(metadata={"allOf": [{"$ref": "#/components/schemas/Op"}]}),
+                      load_default=list, metadata={"maxItems": 100})
 
 
 class OpResult(Schema):

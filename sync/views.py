@@ -7,7 +7,7 @@ from marshmallow import ValidationError
 from backend.auth import DEVICE_SECURITY, current_device
 from backend.db import utcnow
 from backend.errors import ApiError, PayloadTooLarge, ValidationFailed
-from backend.extensions import Blueprint, db
+from backend.extensions import AUTH_ERRORS, Blueprint, db
 from backend.feed.service import Cursor, read_changes
 from backend.jsonio import loads_strict
 from sync.apply import apply_ops
@@ -41,11 +41,12 @@ def _parse(max_ops: int) -> dict:
 @blp.doc(security=DEVICE_SECURITY, requestBody={
     "required": True, "content": {"application/json": {"schema": SyncRequest}}})
 @blp.response(200, SyncResponse)
-@blp.alt_response(400, description="malformed_json, malformed_gzip or unsupported_protocol")
-@blp.alt_response(401, description="missing, invalid or revoked device key")
-@blp.alt_response(413, description="payload_too_large or too_many_ops")
-@blp.alt_response(415, description="unsupported_content_encoding")
-@blp.alt_response(422, description="validation_error or invalid_cursor")
+@blp.errors({**AUTH_ERRORS,
+             400: "malformed_json, malformed_gzip or unsupported_protocol",
+             413: "payload_too_large or too_many_ops",
+             415: "unsupported_content_encoding",
+             422: "validation_error or invalid_cursor",
+             503: "unavailable: transient, keep the ops and retry after Retry-After"})
 def sync():
     """Apply queued ops and return the changes since the cursor."""
     received_at = utcnow()

@@ -17,7 +17,7 @@ COPY push ./push
 COPY mobile_contract ./mobile_contract
 COPY migrations ./migrations
 COPY gunicorn.conf.py ./
-RUN pip install -c constraints.txt . && chown -R siaga /app
+RUN pip install -c constraints.txt -e . && chown -R siaga /app
 
 USER siaga
 EXPOSE 8112

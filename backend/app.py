@@ -38,7 +38,9 @@ def configure(app: Flask, overrides: Mapping[str, Any] | None) -> None:
     app.config.update(settings)
     app.config.update(
         SQLALCHEMY_DATABASE_URI=database_url,
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        # No pre-ping round trip per request: a dropped connection fails one request with a
+        # 503 (the phone retries), and SQLAlchemy then refreshes the pool.
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_recycle": 1800},
         SECRET_KEY=settings["SECRET_KEY"] or secrets.token_hex(32),
         MAX_CONTENT_LENGTH=settings["MAX_BODY_BYTES"],
         API_TITLE="Siaga112",

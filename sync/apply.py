@@ -3,11 +3,13 @@
 Results come back in the order of the ops (results[i] answers ops[i]), so even an op whose
 id is unreadable gets an answer the phone can match, and is dropped from its queue.
 
-At-most-once: every applied op leaves a receipt (sync_ops, unique on device + op id). Fresh
-ops are claimed with INSERT ... ON CONFLICT DO NOTHING; a concurrent request carrying the same
-op blocks on the unique index until the first commits, then finds its receipt and answers
-`duplicate` with the first write's ref. Report creation is done in bulk: a batch of 20 SOS
-costs a handful of statements, not 20 round trips each.
+At-most-once: every applied op leaves a receipt (sync_ops, unique on device + op id) holding
+the hash of its body and the report it produced, so a retry is answered `duplicate` with the
+first write's ref, and a reused id with another body `conflict`. Concurrent requests carrying
+the same op are serialised by the database: a report.create waits on the reports' unique
+(device_id, client_op_id) index, any other op on the row lock of the report it targets; the
+loser then finds the winner's committed receipt. A batch of 20 SOS costs a handful of
+statements, not 20 round trips each.
 """
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from marshmallow import ValidationError
 
-from backend.db import insert_ignoring_conflicts, utcnow
+from backend.db import utcnow
 from backend.devices.models import Device
 from backend.errors import ApiError
 from backend.extensions import db
@@ -95,15 +97,19 @@ def _rejected(op_id, exc: OpRejected) -> dict:
     return result
 
 
+def _applied(op: ParsedOp, report_id: int) -> dict:
+    return {"id": op.id, "status": "applied", "ref": {"report": format_ref(report_id)}}
+
+
+def _conflict(op: ParsedOp) -> dict:
+    return {"id": op.id, "status": "conflict", "code": "id_reused_with_different_body",
+            "message": OP_CODES["id_reused_with_different_body"]}
+
+
 def _answer_from_receipt(op: ParsedOp, receipt) -> dict:
     if receipt.body_hash != op.body_hash:
-        return {"id": op.id, "status": "conflict", "code": "id_reused_with_different_body",
-                "message": OP_CODES["id_reused_with_different_body"]}
-    return {"id": op.id, "status": "duplicate", "ref": _ref(receipt.report_id)}
-
-
-def _ref(report_id: int | None) -> dict:
-    return {"report": format_ref(report_id)} if report_id is not None else {}
+        return _conflict(op)
+    return {"id": op.id, "status": "duplicate", "ref": {"report": format_ref(receipt.report_id)}}
 
 
 def _load_receipts(device: Device, op_ids: list[str]) -> dict:
@@ -113,19 +119,6 @@ def _load_receipts(device: Device, op_ids: list[str]) -> dict:
         sa.select(_receipts.c.op_id, _receipts.c.body_hash, _receipts.c.report_id)
         .where(_receipts.c.device_id == device.id, _receipts.c.op_id.in_(op_ids)))
     return {row.op_id: row for row in rows}
-
-
-def _claim(device: Device, ops: list[ParsedOp], now: datetime) -> dict[str, int]:
-    """Insert receipts for ops nobody applied yet; return {op_id: receipt id} of those we won."""
-    if not ops:
-        return {}
-    # Sorted, so two requests claiming overlapping ops take the index locks in the same order.
-    rows = [{"regency_id": device.regency_id, "device_id": device.id, "op_id": op.id,
-             "op_type": op.type, "body_hash": op.body_hash, "applied_at": now}
-            for op in sorted(ops, key=lambda op: op.id)]
-    stmt = (insert_ignoring_conflicts(_receipts, "device_id", "op_id").values(rows)
-            .returning(_receipts.c.op_id, _receipts.c.id))
-    return {row.op_id: row.id for row in db.session.execute(stmt)}
 
 
 def _new_report(op: ParsedOp, clock: Clock) -> NewReport:
@@ -140,12 +133,19 @@ def _new_report(op: ParsedOp, clock: Clock) -> NewReport:
         clock_offset_ms=clock.offset_ms, clock_skew_flagged=when.flagged)
 
 
-def _apply_report_op(device: Device, op: ParsedOp, clock: Clock) -> int:
-    """Apply report.cancel / report.update_note; return the report id. Raises OpRejected."""
-    target = lock_device_reports(device=device, client_op_ids=[str(op.data["report"])])
-    report = target.get(str(op.data["report"]))
+def _apply_report_op(device: Device, op: ParsedOp, clock: Clock) -> dict | int:
+    """Apply report.cancel / report.update_note.
+
+    Returns the report id, or the answer from a receipt that a concurrent request wrote
+    while we waited for the report's row lock. Raises OpRejected.
+    """
+    report = lock_device_reports(device=device, client_op_ids=[str(op.data["report"])]).get(
+        str(op.data["report"]))
     if report is None:
         raise OpRejected("report_not_found")
+    raced = _load_receipts(device, [op.id]).get(op.id)
+    if raced is not None:
+        return _answer_from_receipt(op, raced)
     actor, device_at = ("device", device.id), op.at + clock.offset
     try:  # both services check before they write, so a refusal leaves nothing behind
         if op.type == "report.cancel":
@@ -176,55 +176,50 @@ def apply_ops(*, device: Device, ops: list, clock: Clock) -> list[dict]:
         else:
             first_by_id[op.id] = op
 
-    receipts = _load_receipts(device, list(first_by_id))
+    stored = _load_receipts(device, list(first_by_id))
     fresh = []
     for op in first_by_id.values():
-        if op.id in receipts:
-            results[op.index] = _answer_from_receipt(op, receipts[op.id])
+        if op.id in stored:
+            results[op.index] = _answer_from_receipt(op, stored[op.id])
         else:
             fresh.append(op)
 
-    now = utcnow()
-    claimed = _claim(device, fresh, now)
-    raced = [op for op in fresh if op.id not in claimed]
-    for op in raced:  # a concurrent request applied it first and has committed
-        receipt = _load_receipts(device, [op.id])[op.id]
-        results[op.index] = _answer_from_receipt(op, receipt)
+    applied: list[tuple[ParsedOp, int]] = []
+    creates = [op for op in fresh if op.type == "report.create"]
+    inserted = create_reports(device=device, reports=[_new_report(op, clock) for op in creates])
+    raced = _load_receipts(device, [op.id for op in creates if op.id not in inserted])
+    for op in creates:
+        if op.id in inserted:
+            applied.append((op, inserted[op.id]))
+        else:  # a concurrent request stored it first; its receipt is committed with it
+            results[op.index] = _answer_from_receipt(op, raced[op.id])
 
-    report_of_receipt: dict[int, int] = {}
-    creates = [op for op in fresh if op.id in claimed and op.type == "report.create"]
-    for op, report_id in zip(creates, create_reports(
-            device=device, reports=[_new_report(op, clock) for op in creates])):
-        report_of_receipt[claimed[op.id]] = report_id
-        results[op.index] = {"id": op.id, "status": "applied", "ref": _ref(report_id)}
-
-    dropped = []
     for op in fresh:
-        if op.id not in claimed or op.type == "report.create":
+        if op.type == "report.create":
             continue
         try:
-            report_id = _apply_report_op(device, op, clock)
+            outcome = _apply_report_op(device, op, clock)
         except OpRejected as exc:
-            dropped.append(claimed[op.id])  # rejected ops leave no receipt
             results[op.index] = _rejected(op.id, exc)
             continue
-        report_of_receipt[claimed[op.id]] = report_id
-        results[op.index] = {"id": op.id, "status": "applied", "ref": _ref(report_id)}
+        if isinstance(outcome, dict):
+            results[op.index] = outcome
+        else:
+            applied.append((op, outcome))
 
-    if report_of_receipt:
-        db.session.execute(
-            sa.update(_receipts).where(_receipts.c.id == sa.bindparam("receipt"))
-            .values(report_id=sa.bindparam("report")),
-            [{"receipt": r, "report": p} for r, p in report_of_receipt.items()])
-    if dropped:
-        db.session.execute(sa.delete(_receipts).where(_receipts.c.id.in_(dropped)))
+    now = utcnow()
+    if applied:
+        db.session.execute(sa.insert(_receipts), [
+            {"regency_id": device.regency_id, "device_id": device.id, "op_id": op.id,
+             "op_type": op.type, "body_hash": op.body_hash, "report_id": report_id,
+             "applied_at": now} for op, report_id in applied])
+    for op, report_id in applied:
+        results[op.index] = _applied(op, report_id)
 
     for op in repeats:
         first = results[first_by_id[op.id].index]
         if op.body_hash != first_by_id[op.id].body_hash:
-            results[op.index] = {"id": op.id, "status": "conflict",
-                                 "code": "id_reused_with_different_body",
-                                 "message": OP_CODES["id_reused_with_different_body"]}
+            results[op.index] = _conflict(op)
         elif first["status"] in {"applied", "duplicate"}:
             results[op.index] = {"id": op.id, "status": "duplicate", "ref": first["ref"]}
         else:

@@ -21,7 +21,7 @@ def audit_row(*, regency_id: int, actor: tuple[str, object], action: str,
 def record_events(rows: list[dict]) -> None:
     """Append audit rows built by audit_row() in one statement."""
     if rows:
-        db.session.execute(sa.insert(AuditEvent), rows)
+        db.session.execute(sa.insert(AuditEvent.__table__), rows)
 
 
 def record_event(**kwargs) -> None:

@@ -53,7 +53,7 @@ def change_row(*, regency_id: int, type: str, data: dict, device_id: int | None 
 def append_changes(rows: list[dict]) -> None:
     """Append change rows built by change_row() in one statement."""
     if rows:
-        db.session.execute(sa.insert(Change), rows)
+        db.session.execute(sa.insert(Change.__table__), rows)
 
 
 def _horizon():
@@ -63,14 +63,17 @@ def _horizon():
 
 
 def read_changes(*, cursor: Cursor, limit: int, device_id: int | None = None,
-                 regency_id: int | None = None) -> tuple[list[Change], Cursor, bool]:
-    """Return up to `limit` changes after `cursor` for one audience, the next cursor, has_more."""
+                 regency_id: int | None = None) -> tuple[list, Cursor, bool]:
+    """Return up to `limit` changes after `cursor` for one audience, the next cursor, has_more.
+
+    Changes are rows with seq, txid, type, data and created_at (read-only, not ORM objects).
+    """
     if (device_id is None) == (regency_id is None):
         raise ValueError("give exactly one audience: device_id or regency_id")
     audience = Change.device_id == device_id if device_id is not None \
         else Change.regency_id == regency_id
-    rows = db.session.scalars(
-        sa.select(Change)
+    rows = db.session.execute(
+        sa.select(Change.seq, Change.txid, Change.type, Change.data, Change.created_at)
         .where(audience, sa.tuple_(Change.txid, Change.seq) > (cursor.txid, cursor.seq),
                _horizon())
         .order_by(Change.txid, Change.seq)

@@ -4,13 +4,13 @@ Services flush, never commit: the request or job that calls them owns the transa
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
 
 from backend.audit.service import audit_row, record_events
-from backend.db import utcnow
+from backend.db import insert_ignoring_conflicts, utcnow
 from backend.devices.models import Device
 from backend.errors import InvalidTransition, NotFound
 from backend.extensions import db
@@ -46,23 +46,33 @@ def status_change(report_id: int, regency_id: int, device_id: int | None, status
     return change_row(regency_id=regency_id, device_id=device_id, type="report.status", data=data)
 
 
-def create_reports(*, device: Device, reports: list[NewReport]) -> list[int]:
-    """Insert reports from one device; return their ids in the same order."""
+def create_reports(*, device: Device, reports: list[NewReport]) -> dict[str, int]:
+    """Insert a device's reports, skipping those whose create op is already stored.
+
+    Returns {client_op_id: report id} for the reports inserted by this call. The unique
+    (device_id, client_op_id) index makes a concurrent insert of the same op wait for the
+    first transaction and then skip it, so a report can never be stored twice.
+    """
     if not reports:
-        return []
+        return {}
     now = utcnow()
-    rows = [dict(asdict(r), regency_id=device.regency_id, device_id=device.id,
+    table = Report.__table__
+    rows = [dict(vars(r), regency_id=device.regency_id, device_id=device.id,
                  status="received", received_at=now, updated_at=now) for r in reports]
-    ids = list(db.session.scalars(
-        sa.insert(Report).returning(Report.id, sort_by_parameter_order=True), rows))
-    actor = ("device", device.id)
-    append_changes([status_change(i, device.regency_id, device.id, "received") for i in ids])
+    # Core, not ORM: a sync batch needs only the ids, and this is the hottest insert.
+    stmt = insert_ignoring_conflicts(table, "device_id", "client_op_id").returning(
+        table.c.client_op_id, table.c.id)
+    inserted = dict(db.session.execute(stmt, rows).all())
+    created = [(r, inserted[r.client_op_id]) for r in reports if r.client_op_id in inserted]
+    append_changes([status_change(i, device.regency_id, device.id, "received")
+                    for _, i in created])
     record_events([
-        audit_row(regency_id=device.regency_id, actor=actor, action="report.create",
-                  entity=("report", format_ref(i)), at=now, device_at=r.device_captured_at,
+        audit_row(regency_id=device.regency_id, actor=("device", device.id),
+                  action="report.create", entity=("report", format_ref(i)), at=now,
+                  device_at=r.device_captured_at,
                   after={"category": r.category, "status": "received"})
-        for i, r in zip(ids, reports)])
-    return ids
+        for r, i in created])
+    return inserted
 
 
 def lock_device_reports(*, device: Device, client_op_ids: list[str]) -> dict[str, Report]:

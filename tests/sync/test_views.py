@@ -304,3 +304,32 @@ def test_revoked_key_is_refused(client):
     assert response.status_code == 401
     assert response.get_json()["error"]["code"] == "revoked_device_key"
     assert row_counts() == before
+
+
+def test_database_trouble_is_a_retryable_503(client, monkeypatch):
+    import sync.views
+
+    def broken(**kwargs):
+        raise sa.exc.OperationalError("INSERT ...", {}, Exception("server closed the connection"))
+
+    key = register(client)
+    monkeypatch.setattr(sync.views, "apply_ops", broken)
+    response = sync(client, key, [create_op()])
+    assert response.status_code == 503
+    assert response.get_json()["error"]["code"] == "unavailable"
+    assert response.headers["Retry-After"] == "5"
+    assert count("reports") == 0
+
+
+def test_a_gzipped_batch_of_twenty_sos_costs_a_few_hundred_bytes_each():
+    """The weak-signal budget of SYNC_PROTOCOL.md: one SOS fits a 10 kbit/s link easily."""
+    import random
+
+    ops = [create_op(lat=-2.8 - random.random(), lon=103.8 + random.random(),
+                     note="kebakaran rumah warga") for _ in range(20)]
+    body = gzip.compress(json.dumps({"protocol": 1, "device_time": now_iso(), "cursor": None,
+                                     "ops": ops}, separators=(",", ":")).encode())
+    assert len(body) / 20 < 300
+    single = gzip.compress(json.dumps({"protocol": 1, "device_time": now_iso(), "cursor": None,
+                                       "ops": ops[:1]}, separators=(",", ":")).encode())
+    assert len(single) * 8 / 10_000 < 1.0  # under a second of a 10 kbit/s link

@@ -307,13 +307,13 @@ def test_revoked_key_is_refused(client):
 
 
 def test_database_trouble_is_a_retryable_503(client, monkeypatch):
-    import sync.views
+    from sync import views as sync_views
 
     def broken(**kwargs):
         raise sa.exc.OperationalError("INSERT ...", {}, Exception("server closed the connection"))
 
     key = register(client)
-    monkeypatch.setattr(sync.views, "apply_ops", broken)
+    monkeypatch.setattr(sync_views, "apply_ops", broken)
     response = sync(client, key, [create_op()])
     assert response.status_code == 503
     assert response.get_json()["error"]["code"] == "unavailable"

@@ -10,7 +10,7 @@ from marshmallow import EXCLUDE, Schema, fields, validate
 
 from backend.categories import CATEGORY_CODES
 from backend.reports.models import LOCATION_SOURCES
-from backend.schemas import StrictBoolean, StrictFloat, StrictString
+from backend.schemas import StrictBoolean, StrictFloat, StrictString, UTCDateTime
 
 PROTOCOL_VERSION = 1
 SUPPORTED_PROTOCOLS = (1,)
@@ -41,7 +41,7 @@ class Location(_Lenient):
     accuracy_m = StrictFloat(load_default=None, allow_none=True,
                              validate=validate.Range(0, 1_000_000))
     source = StrictString(load_default="gps", validate=validate.OneOf(LOCATION_SOURCES))
-    fix_time = fields.AwareDateTime(load_default=None, allow_none=True, metadata={
+    fix_time = UTCDateTime(load_default=None, allow_none=True, metadata={
         "description": "For source=gps: the GNSS time of the fix (Location.getTime()), "
                        "trusted over the phone clock."})
 
@@ -78,7 +78,7 @@ class Op(_Lenient):
     id = fields.UUID(required=True, metadata={
         "description": "Made on the phone when the user acts; the idempotency key."})
     type = StrictString(required=True, metadata={"enum": sorted(OP_DATA_SCHEMAS)})
-    at = fields.AwareDateTime(required=True, metadata={"description": "Phone clock, RFC 3339."})
+    at = UTCDateTime(required=True, metadata={"description": "Phone clock, RFC 3339."})
     data = fields.Dict(required=True, metadata={
         "description": "By type: report.create → ReportCreateData, report.cancel → "
                        "ReportCancelData, report.update_note → ReportUpdateNoteData.",
@@ -87,8 +87,8 @@ class Op(_Lenient):
 
 
 class SyncRequest(_Lenient):
-    protocol = fields.Integer(strict=True, required=True, metadata={"enum": [1]})
-    device_time = fields.AwareDateTime(required=True, metadata={
+    protocol = fields.Integer(strict=True, required=True, metadata={"enum": list(SUPPORTED_PROTOCOLS)})
+    device_time = UTCDateTime(required=True, metadata={
         "description": "Phone clock when the request was sent; used to correct op times."})
     cursor = StrictString(load_default=None, allow_none=True)
     # Raw on purpose: each op is validated on its own so one bad op cannot fail the request.

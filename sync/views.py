@@ -22,8 +22,9 @@ def _parse(max_ops: int) -> dict:
     payload = loads_strict(request.get_data())
     if not isinstance(payload, dict):
         raise ValidationFailed("The body must be a JSON object.")
-    if payload.get("protocol") not in SUPPORTED_PROTOCOLS:
-        raise ApiError(f"Protocol {payload.get('protocol')!r} is not served here.",
+    protocol = payload.get("protocol")
+    if type(protocol) is not int or protocol not in SUPPORTED_PROTOCOLS:
+        raise ApiError(f"Protocol {protocol!r} is not served here.",
                        code="unsupported_protocol", status=400,
                        details={"supported": list(SUPPORTED_PROTOCOLS)})
     ops = payload.get("ops")

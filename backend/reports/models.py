@@ -15,9 +15,11 @@ REPORT_TRANSITIONS = {
     "received": {"confirmed", "rejected", "merged", "cancelled"},
     "confirmed": {"merged"},
     "rejected": set(),
-    "merged": set(),
+    "merged": {"confirmed"},  # split back out of the incident it was merged into
     "cancelled": set(),
 }
+REPORT_SOURCES = ("app", "call")
+REJECT_REASONS = ("prank", "test", "invalid")
 LOCATION_SOURCES = ("gps", "network", "fused", "manual")
 TIME_SOURCES = ("gnss", "device_corrected", "server")
 
@@ -62,6 +64,10 @@ class Report(db.Model):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     status_reason: Mapped[str | None] = mapped_column(sa.String(200))
+    incident_id: Mapped[int | None] = mapped_column(sa.ForeignKey("incidents.id"), index=True)
+    source: Mapped[str] = mapped_column(sa.String(8), default="app", server_default="app")
+    caller_phone: Mapped[str | None] = mapped_column(sa.String(20))
+    created_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
     location = deferred(mapped_column(
         Geography("POINT", 4326, spatial_index=False), sa.Computed(LOCATION_SQL, persisted=True)))

@@ -1,0 +1,1 @@
+"""Console accounts: operators, supervisors and admins of one regency."""

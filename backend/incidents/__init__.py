@@ -1,0 +1,1 @@
+"""Incidents (what operators confirmed happened) and dispatches of units to them."""

@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from geoalchemy2 import Geography
+from sqlalchemy.orm import Mapped, deferred, mapped_column
+
+from backend.db import BigId, UTCDateTime, utcnow
+from backend.extensions import db
+from backend.reports.models import LOCATION_SQL
+
+INCIDENT_TRANSITIONS = {
+    "open": {"dispatched", "resolved", "closed"},
+    "dispatched": {"acknowledged", "en_route", "on_scene", "resolved"},
+    "acknowledged": {"en_route", "on_scene", "resolved"},
+    "en_route": {"on_scene", "resolved"},
+    "on_scene": {"resolved"},
+    "resolved": {"closed"},
+    "closed": set(),
+}
+INCIDENT_STATUSES = tuple(INCIDENT_TRANSITIONS)
+PRIORITIES = (1, 2, 3)  # 1 = life-threatening
+
+DISPATCH_TRANSITIONS = {
+    "pending": {"notified", "acknowledged", "declined", "timed_out", "cancelled"},
+    "notified": {"acknowledged", "declined", "timed_out", "cancelled"},
+    "acknowledged": {"en_route", "on_scene", "completed", "cancelled"},
+    "en_route": {"on_scene", "completed", "cancelled"},
+    "on_scene": {"completed"},
+    "declined": set(),
+    "timed_out": set(),
+    "completed": set(),
+    "cancelled": set(),
+}
+ACTIVE_DISPATCH = ("pending", "notified", "acknowledged", "en_route", "on_scene")
+
+
+class Incident(db.Model):
+    __tablename__ = "incidents"
+    __table_args__ = (
+        sa.Index("ix_incidents_regency_status", "regency_id", "status", "created_at"),
+        sa.Index("ix_incidents_location", "location", postgresql_using="gist"),  # PostgreSQL only
+    )
+    __mapper_args__ = {"eager_defaults": False}
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    regency_id: Mapped[int] = mapped_column(sa.ForeignKey("regencies.id"))
+    category: Mapped[str] = mapped_column(sa.String(32))
+    priority: Mapped[int] = mapped_column(default=2)
+    status: Mapped[str] = mapped_column(sa.String(16), default="open")
+    lat: Mapped[float | None] = mapped_column(sa.Float)
+    lon: Mapped[float | None] = mapped_column(sa.Float)
+    summary: Mapped[str] = mapped_column(sa.Text, default="")
+    created_by: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    location = deferred(mapped_column(
+        Geography("POINT", 4326, spatial_index=False), sa.Computed(LOCATION_SQL, persisted=True)))
+
+    @property
+    def number(self) -> str:
+        return format_incident_number(self.id, self.created_at)
+
+
+def format_incident_number(incident_id: int, created_at: datetime) -> str:
+    return f"112-{created_at.year}-{incident_id:06d}"
+
+
+class Dispatch(db.Model):
+    __tablename__ = "dispatches"
+    __table_args__ = (
+        sa.Index("ix_dispatches_incident", "incident_id"),
+        sa.Index("ix_dispatches_unit_status", "unit_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    regency_id: Mapped[int] = mapped_column(sa.ForeignKey("regencies.id"))
+    incident_id: Mapped[int] = mapped_column(sa.ForeignKey("incidents.id"))
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"))
+    status: Mapped[str] = mapped_column(sa.String(16), default="pending")
+    distance_m: Mapped[float | None] = mapped_column(sa.Float)
+    created_by: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

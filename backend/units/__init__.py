@@ -1,0 +1,1 @@
+"""Agencies (fire brigade, police, ...), their units at posts, and category → agency routing."""

@@ -6,7 +6,8 @@ def register_blueprints(api) -> None:
     from api.citizen import blp as citizen
     from api.devices import blp as devices
     from api.meta import blp as meta
+    from api.operator import blp as operator
     from sync.views import blp as sync
 
-    for blueprint in (meta, devices, sync, citizen):
+    for blueprint in (meta, devices, sync, citizen, operator):
         api.register_blueprint(blueprint)

@@ -4,16 +4,19 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+from datetime import timedelta
 from typing import Any, Mapping
 
 from flask import Flask
 from sqlalchemy.exc import DBAPIError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from backend.config import load_settings
 from backend.errors import error_body
 from backend.extensions import Api, db, migrate
 from backend.http import PROTOCOL_HEADER, BoundedGzip
 from backend.jsonio import StrictJSONProvider, StrictRequest
+from backend.ratelimit import make_counter
 
 MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations")
 
@@ -42,6 +45,9 @@ def configure(app: Flask, overrides: Mapping[str, Any] | None) -> None:
         # 503 (the phone retries), and SQLAlchemy then refreshes the pool.
         SQLALCHEMY_ENGINE_OPTIONS={"pool_recycle": 1800},
         SECRET_KEY=settings["SECRET_KEY"] or secrets.token_hex(32),
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_NAME="siaga_session",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=settings["SESSION_HOURS"]),
         MAX_CONTENT_LENGTH=settings["MAX_BODY_BYTES"],
         API_TITLE="Siaga112",
         API_VERSION="1",
@@ -51,9 +57,12 @@ def configure(app: Flask, overrides: Mapping[str, Any] | None) -> None:
         API_SPEC_OPTIONS={
             "info": {"description": "Backend of a regency 112 emergency service. "
                                     "Sync protocol: mobile_contract/PROTOCOL.md."},
-            "components": {"securitySchemes": {"deviceKey": {
-                "type": "http", "scheme": "bearer",
-                "description": "Device key from POST /v1/devices."}}},
+            "components": {"securitySchemes": {
+                "deviceKey": {"type": "http", "scheme": "bearer",
+                              "description": "Device key from POST /v1/devices."},
+                "consoleSession": {"type": "apiKey", "in": "cookie", "name": "siaga_session",
+                                   "description": "POST /v1/operator/session; send "
+                                                  "X-CSRF-Token on unsafe requests."}}},
         },
     )
     logging.basicConfig(level=settings["LOG_LEVEL"])
@@ -68,7 +77,11 @@ def register_extensions(app: Flask) -> None:
     with app.app_context():
         configure_engine(db.engine)
     Api(app)  # per app, so tests can build many apps; found via app.extensions
+    app.extensions["siaga.counter"] = make_counter(app.config["REDIS_URL"])
     app.wsgi_app = BoundedGzip(app.wsgi_app, app.config["MAX_BODY_BYTES"])
+    if app.config["TRUSTED_PROXIES"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"],
+                                x_proto=app.config["TRUSTED_PROXIES"])
 
     @app.errorhandler(DBAPIError)
     def database_unavailable(exc):

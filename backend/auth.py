@@ -1,12 +1,23 @@
-"""Request-level authentication helpers (the services behind them take plain arguments)."""
+"""Request-level authentication: device keys (phones) and console sessions (staff).
+
+The services behind these take plain arguments; this module only reads the request.
+"""
 from __future__ import annotations
 
-from flask import g, request
+import hmac
+import secrets
 
+from flask import g, request, session
+
+from backend.accounts.models import User
 from backend.devices.models import Device
 from backend.devices.service import authenticate_device
+from backend.errors import ApiError, Unauthorized
+from backend.extensions import db
 
 DEVICE_SECURITY = [{"deviceKey": []}]
+SESSION_SECURITY = [{"consoleSession": []}]
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
 def current_device() -> Device:
@@ -14,3 +25,48 @@ def current_device() -> Device:
     if "device" not in g:
         g.device = authenticate_device(request.headers.get("Authorization"))
     return g.device
+
+
+def current_user() -> User:
+    """The signed-in console user (401 otherwise)."""
+    if "user" not in g:
+        user = db.session.get(User, session.get("uid")) if session.get("uid") else None
+        if user is None or not user.active or session.get("ver") != _session_version(user):
+            raise Unauthorized("Sign in first.", code="not_signed_in")
+        g.user = user
+    return g.user
+
+
+def _session_version(user: User) -> str:
+    # Changing the password (hash) ends every session of that user.
+    return user.password_hash[-12:]
+
+
+def login_session(user: User) -> str:
+    """Start a fresh session (no fixation) and return its CSRF token."""
+    session.clear()
+    session.permanent = True
+    session["uid"], session["ver"] = user.id, _session_version(user)
+    session["csrf"] = secrets.token_urlsafe(24)
+    return session["csrf"]
+
+
+def csrf_token() -> str:
+    if "csrf" not in session:
+        session["csrf"] = secrets.token_urlsafe(24)
+    return session["csrf"]
+
+
+def check_csrf() -> None:
+    """Refuse unsafe requests without the session's CSRF token (header or form field)."""
+    if request.method not in UNSAFE_METHODS:
+        return
+    sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf_token") or ""
+    expected = session.get("csrf") or ""
+    if not expected or not hmac.compare_digest(sent, expected):
+        raise ApiError("Missing or wrong CSRF token.", code="csrf_failed", status=403)
+
+
+def client_address() -> str:
+    # Behind a proxy, TRUSTED_PROXIES makes ProxyFix set remote_addr from X-Forwarded-For.
+    return request.remote_addr or "?"

@@ -29,7 +29,12 @@ def register(app: Flask) -> None:
         code = current_app.config["DEFAULT_REGENCY"]
         regency = ensure_regency(code=code, name="Musi Banyuasin" if code == "1606" else code)
         if demo:
+            from backend.seed import DEMO_PASSWORD, seed_demo
+
+            users = seed_demo(regency)
             _seed_demo(regency)
+            for user in users:
+                click.echo(f"demo login: {user.username} / {DEMO_PASSWORD} ({user.role})")
         db.session.commit()
         click.echo(f"regency {regency.code} {regency.name} ready" + (" with demo data" if demo
                                                                       else ""))

@@ -44,6 +44,16 @@ SETTINGS: tuple[Setting, ...] = (
             "Most changes returned by one sync response; has_more tells the device to pull again."),
     Setting("CLOCK_SKEW_FLAG_SECONDS", int, 300,
             "A device clock off by more than this is flagged on its reports (never refused)."),
+    Setting("SESSION_COOKIE_SECURE", _bool, False,
+            "Send the console session cookie over HTTPS only (set true behind TLS)."),
+    Setting("PASSWORD_HASH_METHOD", str, "scrypt",
+            "werkzeug password hash method for console accounts (tests use a cheap one)."),
+    Setting("SESSION_HOURS", int, 12, "Console sessions expire after this many hours (a shift)."),
+    Setting("MAP_TILE_URL", str, "",
+            "Leaflet tile URL template for the console map, e.g. "
+            "https://tile.openstreetmap.org/{z}/{x}/{y}.png. Empty = no tiles (offline)."),
+    Setting("TRUSTED_PROXIES", int, 0,
+            "Reverse proxies in front of the app whose X-Forwarded-For is trusted (0 = none)."),
     Setting("LOG_LEVEL", str, "INFO", "Python logging level."),
 )
 

@@ -69,7 +69,27 @@ class IsolatedClient(FlaskClient):
     """
 
     def open(self, *args, **kwargs):
-        return contextvars.Context().run(super().open, *args, **kwargs)
+        context = contextvars.Context()
+        response = context.run(super().open, *args, **kwargs)
+        if not kwargs.get("buffered", True):  # a stream resumes in the request's context
+            response.response = _InContext(context, response.response)
+        return response
+
+
+class _InContext:
+    def __init__(self, context, iterable):
+        self.context, self.iterator = context, iter(iterable)
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return self.context.run(next, self.iterator)
+
+    def close(self):
+        close = getattr(self.iterator, "close", None)
+        if close:
+            self.context.run(close)
 
 
 @pytest.fixture(scope="session")
@@ -81,7 +101,8 @@ def _apps():
 def app(db_backend, _apps):
     name, url = db_backend
     if name not in _apps:
-        _apps[name] = create_app({"DATABASE_URL": url, "TESTING": True})
+        _apps[name] = create_app({"DATABASE_URL": url, "TESTING": True,
+                                  "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
         _apps[name].test_client_class = IsolatedClient
     app = _apps[name]
     with app.app_context():
@@ -109,3 +130,17 @@ def _reset(engine) -> None:
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def staff(app):
+    """Demo agencies, units and users in both seeded regencies: {username: User}."""
+    from backend.regencies.models import Regency
+    from backend.seed import seed_demo
+
+    users = {}
+    for regency in db.session.scalars(sa.select(Regency).order_by(Regency.code)).all():
+        users.update({u.username: u for u in seed_demo(regency)})
+    db.session.commit()
+    db.session.expunge_all()
+    return users

@@ -56,3 +56,29 @@ def count(table: str) -> int:
 
 def row_counts() -> dict[str, int]:
     return {t.name: count(t.name) for t in db.metadata.sorted_tables}
+
+
+class Console:
+    """A signed-in console user: a test client that sends the session's CSRF token."""
+
+    def __init__(self, client, username: str, password: str = "siaga112-demo"):
+        self.client = client
+        self.csrf = client.get("/v1/operator/session").get_json()["csrf_token"]
+        response = self.post("/v1/operator/session",
+                             json={"username": username, "password": password})
+        assert response.status_code == 200, response.get_json()
+        self.csrf = response.get_json()["csrf_token"]
+
+    def get(self, path, **kwargs):
+        return self.client.get(path, **kwargs)
+
+    def post(self, path, **kwargs):
+        headers = {"X-CSRF-Token": self.csrf, **kwargs.pop("headers", {})}
+        return self.client.post(path, headers=headers, **kwargs)
+
+
+def sos(client, key, **data) -> str:
+    """Sync one SOS from a device; return its report ref."""
+    result = sync(client, key, [create_op(**data)]).get_json()["results"][0]
+    assert result["status"] == "applied", result
+    return result["ref"]["report"]

@@ -84,3 +84,11 @@ def read_changes(*, cursor: Cursor, limit: int, device_id: int | None = None,
     if rows:
         cursor = Cursor(rows[-1].txid, rows[-1].seq)
     return rows, cursor, has_more
+
+
+def feed_head(*, regency_id: int) -> Cursor:
+    """The cursor just after the newest change a reader may see now (start of a live feed)."""
+    row = db.session.execute(
+        sa.select(Change.txid, Change.seq).where(Change.regency_id == regency_id, _horizon())
+        .order_by(Change.txid.desc(), Change.seq.desc()).limit(1)).first()
+    return Cursor(row.txid, row.seq) if row else Cursor()

@@ -4,7 +4,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from geoalchemy2 import Geography
-from sqlalchemy.orm import Mapped, deferred, mapped_column
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from backend.db import BigId, UTCDateTime
 from backend.extensions import db
@@ -71,6 +71,7 @@ class Report(db.Model):
 
     location = deferred(mapped_column(
         Geography("POINT", 4326, spatial_index=False), sa.Computed(LOCATION_SQL, persisted=True)))
+    incident = relationship("Incident", lazy="selectin", viewonly=True)
 
     @property
     def ref(self) -> str:

@@ -1,0 +1,137 @@
+"""Agencies, units and routing; and the nearest-unit recommendation.
+
+recommend_units() is one service with two drivers: on PostgreSQL a KNN scan (`<->`) on the
+units' geography GiST index; on SQLite the same filter and Python distance maths.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from backend.accounts.models import User
+from backend.accounts.service import require
+from backend.audit.service import record_event
+from backend.db import dialect_name, utcnow
+from backend.errors import NotFound, ValidationFailed
+from backend.extensions import db
+from backend.feed.service import append_changes, change_row
+from backend.geo import distance_m
+from backend.units.models import AGENCY_TYPES, DEFAULT_ROUTING, Agency, Routing, Unit
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    unit: Unit
+    agency: Agency
+    distance_m: float
+
+
+def agency_types_for(*, regency_id: int, category: str) -> list[str]:
+    rows = db.session.execute(
+        sa.select(Routing.agency_type).where(Routing.regency_id == regency_id,
+                                             Routing.category == category)
+        .order_by(Routing.priority, Routing.agency_type)).scalars().all()
+    return list(rows) or list(DEFAULT_ROUTING.get(category, ()))
+
+
+def recommend_units(*, regency_id: int, category: str, lat: float | None, lon: float | None,
+                    limit: int = 5, exclude_unit_ids=()) -> list[Recommendation]:
+    """The nearest on-duty units of the agency types that handle `category`, nearest first."""
+    types = agency_types_for(regency_id=regency_id, category=category)
+    if lat is None or lon is None or not types:
+        return []
+    query = (sa.select(Unit, Agency)
+             .join(Agency, Agency.id == Unit.agency_id)
+             .where(Unit.regency_id == regency_id, Unit.on_duty.is_(True),
+                    Agency.type.in_(types)))
+    if exclude_unit_ids:
+        query = query.where(Unit.id.not_in(list(exclude_unit_ids)))
+    if dialect_name() == "postgresql":
+        point = sa.func.ST_SetSRID(sa.func.ST_MakePoint(lon, lat), 4326).cast(
+            Unit.location.type)
+        rows = db.session.execute(
+            query.add_columns(sa.func.ST_Distance(Unit.location, point).label("d"))
+            .order_by(Unit.location.op("<->")(point)).limit(limit)).all()
+        return [Recommendation(u, a, float(d)) for u, a, d in rows]
+    ranked = sorted((distance_m(lat, lon, u.lat, u.lon), u.id, u, a)
+                    for u, a in db.session.execute(query).all())
+    return [Recommendation(u, a, d) for d, _, u, a in ranked[:limit]]
+
+
+def create_agency(*, actor: User, type: str, name: str, phone: str | None = None,
+                  is_demo: bool = False) -> Agency:
+    """Add an agency (fire brigade, police, ...) to the actor's regency."""
+    require(actor, "admin")
+    if type not in AGENCY_TYPES:
+        raise ValidationFailed("Unknown agency type.", details={"type": sorted(AGENCY_TYPES)})
+    agency = Agency(regency_id=actor.regency_id, type=type, name=name, phone=phone,
+                    is_demo=is_demo)
+    db.session.add(agency)
+    db.session.flush()
+    record_event(regency_id=actor.regency_id, actor=("user", actor.id), action="agency.create",
+                 entity=("agency", agency.id), after={"type": type, "name": name})
+    return agency
+
+
+def get_unit(*, actor: User, unit_id: int) -> Unit:
+    unit = db.session.get(Unit, unit_id)
+    if unit is None or unit.regency_id != actor.regency_id:
+        raise NotFound(f"No unit {unit_id}.", code="unit_not_found")
+    return unit
+
+
+def create_unit(*, actor: User, agency_id: int, name: str, call_sign: str, post_name: str,
+                lat: float, lon: float, on_duty: bool = True) -> Unit:
+    """Add a unit at a post to one of the regency's agencies."""
+    require(actor, "admin")
+    agency = db.session.get(Agency, agency_id)
+    if agency is None or agency.regency_id != actor.regency_id:
+        raise NotFound(f"No agency {agency_id}.", code="agency_not_found")
+    unit = Unit(regency_id=actor.regency_id, agency_id=agency.id, name=name, call_sign=call_sign,
+                post_name=post_name, lat=lat, lon=lon, on_duty=on_duty)
+    db.session.add(unit)
+    db.session.flush()
+    record_event(regency_id=actor.regency_id, actor=("user", actor.id), action="unit.create",
+                 entity=("unit", unit.id), after={"name": name, "lat": lat, "lon": lon})
+    return unit
+
+
+def set_unit_duty(*, actor: User, unit_id: int, on_duty: bool) -> Unit:
+    """Mark a unit on or off duty (only on-duty units are recommended)."""
+    require(actor, "duty")
+    unit = get_unit(actor=actor, unit_id=unit_id)
+    if unit.on_duty != on_duty:
+        before, unit.on_duty, unit.updated_at = unit.on_duty, on_duty, utcnow()
+        record_event(regency_id=unit.regency_id, actor=("user", actor.id), action="unit.duty",
+                     entity=("unit", unit.id), before={"on_duty": before},
+                     after={"on_duty": on_duty})
+        append_changes([change_row(regency_id=unit.regency_id, type="unit.duty",
+                                   data={"unit": unit.id, "on_duty": on_duty})])
+    return unit
+
+
+def list_units(*, actor: User) -> list[tuple[Unit, Agency]]:
+    require(actor, "view")
+    return db.session.execute(
+        sa.select(Unit, Agency).join(Agency, Agency.id == Unit.agency_id)
+        .where(Unit.regency_id == actor.regency_id).order_by(Agency.type, Unit.name)).all()
+
+
+def set_routing(*, actor: User, category: str, agency_types: list[str]) -> list[str]:
+    """Replace the agency types that handle `category` in the actor's regency (in order)."""
+    require(actor, "admin")
+    unknown = sorted(set(agency_types) - set(AGENCY_TYPES))
+    if unknown or not agency_types:
+        raise ValidationFailed("Unknown or no agency types.",
+                               details={"agency_types": unknown or ["at least one"]})
+    before = agency_types_for(regency_id=actor.regency_id, category=category)
+    db.session.execute(sa.delete(Routing).where(Routing.regency_id == actor.regency_id,
+                                                Routing.category == category))
+    db.session.add_all([Routing(regency_id=actor.regency_id, category=category, agency_type=t,
+                                priority=i + 1) for i, t in enumerate(agency_types)])
+    db.session.flush()
+    record_event(regency_id=actor.regency_id, actor=("user", actor.id), action="routing.set",
+                 entity=("routing", category), before={"agency_types": before},
+                 after={"agency_types": agency_types})
+    return agency_types

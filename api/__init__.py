@@ -3,11 +3,12 @@ from __future__ import annotations
 
 
 def register_blueprints(api) -> None:
+    from api.admin import blp as admin
     from api.citizen import blp as citizen
     from api.devices import blp as devices
     from api.meta import blp as meta
     from api.operator import blp as operator
     from sync.views import blp as sync
 
-    for blueprint in (meta, devices, sync, citizen, operator):
+    for blueprint in (meta, devices, sync, citizen, operator, admin):
         api.register_blueprint(blueprint)

@@ -45,6 +45,29 @@ def register(app: Flask) -> None:
         for s in SETTINGS:
             click.echo(f"{s.name} ({s.type.__name__}, default {s.default!r})\n    {s.help}")
 
+    users = click.Group("users", help="Manage console accounts.")
+    app.cli.add_command(users)
+
+    @users.command("create")
+    @click.argument("username")
+    @click.option("--name", required=True)
+    @click.option("--role", type=click.Choice(["operator", "supervisor", "admin"]),
+                  required=True)
+    @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+    def create(username: str, name: str, role: str, password: str):
+        """Create a console account in the deployment's regency (e.g. the first admin)."""
+        from backend.accounts.service import create_user
+        from backend.regencies.service import get_regency_by_code
+
+        regency = get_regency_by_code(current_app.config["DEFAULT_REGENCY"])
+        try:
+            user = create_user(regency_id=regency.id, username=username, name=name, role=role,
+                               password=password)
+        except Exception as exc:  # ApiError carries a readable message
+            raise click.ClickException(getattr(exc, "message", str(exc))) from None
+        db.session.commit()
+        click.echo(f"{role} {user.username} created")
+
     devices = click.Group("devices", help="Manage devices.")
     app.cli.add_command(devices)
 

@@ -1,0 +1,164 @@
+"""Admin API: agencies, units, category routing and console accounts of the admin's regency."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from marshmallow import Schema, fields, validate
+
+from backend.accounts.models import ROLES, User
+from backend.accounts.service import create_user, require
+from backend.auth import SESSION_SECURITY, check_csrf, current_user
+from backend.categories import CATEGORY_CODES
+from backend.errors import NotFound
+from backend.extensions import Blueprint, db
+from backend.incidents.schemas import UnitRead
+from backend.schemas import StrictBoolean, StrictFloat, StrictString
+from backend.units.models import AGENCY_TYPES, Agency
+from backend.units.service import agency_types_for, create_agency, create_unit, set_routing
+from api.operator import UserRead, unit_dict
+
+blp = Blueprint("admin", __name__, url_prefix="/v1/admin", description="Regency administration")
+blp.before_request(check_csrf)
+ERRORS = {401: "not_signed_in", 403: "forbidden (admins only) or csrf_failed"}
+
+
+class AgencyArgs(Schema):
+    type = StrictString(required=True, validate=validate.OneOf(sorted(AGENCY_TYPES)))
+    name = StrictString(required=True, validate=validate.Length(min=2, max=120))
+    phone = StrictString(load_default=None, allow_none=True,
+                         validate=validate.Regexp(r"^[0-9+\- ]{3,20}$"))
+
+
+class AgencyRead(Schema):
+    id = fields.Integer(required=True)
+    type = fields.String(required=True)
+    name = fields.String(required=True)
+    phone = fields.String(allow_none=True)
+
+
+class AgencyList(Schema):
+    agencies = fields.List(fields.Nested(AgencyRead), required=True)
+
+
+class UnitArgs(Schema):
+    agency_id = fields.Integer(strict=True, required=True)
+    name = StrictString(required=True, validate=validate.Length(min=2, max=120))
+    call_sign = StrictString(required=True, validate=validate.Length(min=1, max=40))
+    post_name = StrictString(required=True, validate=validate.Length(min=1, max=120))
+    lat = StrictFloat(required=True, validate=validate.Range(-90, 90))
+    lon = StrictFloat(required=True, validate=validate.Range(-180, 180))
+    on_duty = StrictBoolean(load_default=True)
+
+
+class RoutingArgs(Schema):
+    agency_types = fields.List(StrictString(validate=validate.OneOf(sorted(AGENCY_TYPES))),
+                               required=True, validate=validate.Length(min=1, max=7))
+
+
+class RoutingTable(Schema):
+    routing = fields.Dict(keys=fields.String(), values=fields.List(fields.String()),
+                          required=True)
+
+
+class UserArgs(Schema):
+    username = StrictString(required=True, validate=validate.Regexp(r"^[a-z0-9._-]{3,64}$"))
+    name = StrictString(required=True, validate=validate.Length(min=1, max=120))
+    role = StrictString(required=True, validate=validate.OneOf(ROLES))
+    password = StrictString(required=True, validate=validate.Length(min=10, max=200))
+    locale = StrictString(load_default="id", validate=validate.OneOf(["id", "en"]))
+
+
+class UserList(Schema):
+    users = fields.List(fields.Nested(UserRead), required=True)
+
+
+@blp.route("/agencies")
+@blp.doc(security=SESSION_SECURITY)
+@blp.response(200, AgencyList)
+@blp.errors(ERRORS)
+def agencies():
+    """List the regency's agencies."""
+    user = current_user()
+    require(user, "admin")
+    return {"agencies": db.session.scalars(sa.select(Agency).where(
+        Agency.regency_id == user.regency_id).order_by(Agency.type, Agency.name)).all()}
+
+
+@blp.route("/agencies", methods=["POST"])
+@blp.doc(security=SESSION_SECURITY)
+@blp.arguments(AgencyArgs)
+@blp.response(201, AgencyRead)
+@blp.errors(ERRORS)
+def add_agency(args):
+    """Add an agency."""
+    agency = create_agency(actor=current_user(), **args)
+    db.session.commit()
+    return agency
+
+
+@blp.route("/units", methods=["POST"])
+@blp.doc(security=SESSION_SECURITY)
+@blp.arguments(UnitArgs)
+@blp.response(201, UnitRead)
+@blp.errors({**ERRORS, 404: "agency_not_found"})
+def add_unit(args):
+    """Add a unit at a post."""
+    user = current_user()
+    unit = create_unit(actor=user, **args)
+    agency = db.session.get(Agency, unit.agency_id)
+    db.session.commit()
+    return unit_dict(unit, agency)
+
+
+@blp.route("/routing")
+@blp.doc(security=SESSION_SECURITY)
+@blp.response(200, RoutingTable)
+@blp.errors(ERRORS)
+def routing():
+    """Which agency types handle each category, in order."""
+    user = current_user()
+    require(user, "admin")
+    return {"routing": {c: agency_types_for(regency_id=user.regency_id, category=c)
+                        for c in CATEGORY_CODES}}
+
+
+@blp.route("/routing/<category>", methods=["PUT"])
+@blp.doc(security=SESSION_SECURITY)
+@blp.arguments(RoutingArgs)
+@blp.response(200, RoutingTable)
+@blp.errors({**ERRORS, 404: "unknown category"})
+def put_routing(args, category):
+    """Replace the agency types that handle a category."""
+    if category not in CATEGORY_CODES:
+        raise NotFound(f"No category {category}.", code="category_not_found")
+    types = set_routing(actor=current_user(), category=category,
+                        agency_types=args["agency_types"])
+    db.session.commit()
+    return {"routing": {category: types}}
+
+
+@blp.route("/users")
+@blp.doc(security=SESSION_SECURITY)
+@blp.response(200, UserList)
+@blp.errors(ERRORS)
+def users():
+    """List the regency's console accounts."""
+    user = current_user()
+    require(user, "admin")
+    return {"users": db.session.scalars(sa.select(User).where(
+        User.regency_id == user.regency_id).order_by(User.username)).all()}
+
+
+@blp.route("/users", methods=["POST"])
+@blp.doc(security=SESSION_SECURITY)
+@blp.arguments(UserArgs)
+@blp.response(201, UserRead)
+@blp.errors({**ERRORS, 409: "username_taken"})
+def add_user(args):
+    """Create a console account in the admin's regency."""
+    admin = current_user()
+    require(admin, "admin")
+    user = create_user(regency_id=admin.regency_id, **args)
+    db.session.commit()
+    return user
+
+

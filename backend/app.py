@@ -7,7 +7,7 @@ import secrets
 from datetime import timedelta
 from typing import Any, Mapping
 
-from flask import Flask
+from flask import Flask, redirect, url_for
 from sqlalchemy.exc import DBAPIError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -99,6 +99,10 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from api import register_blueprints as register_api
+    from api.console import bp as console
+
+    app.register_blueprint(console)
+    app.add_url_rule("/", "root", lambda: redirect(url_for("console.inbox")))
     from sync.protocol import OP_DATA_SCHEMAS, Op
 
     api = app.extensions["flask-smorest"]["apis"][""]["ext_obj"]

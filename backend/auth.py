@@ -44,7 +44,10 @@ def _session_version(user: User) -> str:
 
 def login_session(user: User) -> str:
     """Start a fresh session (no fixation) and return its CSRF token."""
+    language = session.get("lang")
     session.clear()
+    if language:
+        session["lang"] = language
     session.permanent = True
     session["uid"], session["ver"] = user.id, _session_version(user)
     session["csrf"] = secrets.token_urlsafe(24)

@@ -23,6 +23,7 @@ MESSAGES = {
     "password": ("Kata sandi", "Password"),
     "inbox": ("Laporan masuk", "Incoming reports"),
     "incidents": ("Kejadian", "Incidents"),
+    "reports": ("Laporan", "Reports"),
     "units": ("Unit", "Units"),
     "audit": ("Log audit", "Audit log"),
     "no_reports": ("Tidak ada laporan baru.", "No new reports."),

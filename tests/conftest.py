@@ -18,6 +18,7 @@ from flask.testing import FlaskClient
 
 from backend import create_app
 from backend.extensions import db
+from backend.ratelimit import MemoryCounter
 
 POSTGRES_ADMIN_URL = os.environ.get("SIAGA_TEST_POSTGRES_ADMIN",
                                     "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -105,6 +106,7 @@ def app(db_backend, _apps):
                                   "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
         _apps[name].test_client_class = IsolatedClient
     app = _apps[name]
+    app.extensions["siaga.counter"] = MemoryCounter()  # login throttling starts afresh too
     with app.app_context():
         _reset(db.engine)
         yield app

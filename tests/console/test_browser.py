@@ -1,0 +1,114 @@
+"""The console in a real headless Chromium (Debian's), driven by Playwright.
+
+A phone syncs an SOS while an operator watches the inbox: the report must appear without a
+reload, then the operator confirms it and dispatches the recommended unit.
+Screenshots land in test-artifacts/ for people to look at.
+"""
+from __future__ import annotations
+
+import json
+import pathlib
+import threading
+import urllib.request
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+from werkzeug.serving import make_server
+
+from tests.helpers import create_op, now_iso
+
+ARTIFACTS = pathlib.Path(__file__).parents[2] / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+
+
+@pytest.fixture
+def live_server(app, staff):
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture
+def page(live_server):
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1366, "height": 768}, locale="id-ID")
+        errors = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        yield page
+        browser.close()
+        assert errors == [], errors
+
+
+def _post(base, path, body, key=None):
+    request = urllib.request.Request(base + path, data=json.dumps(body).encode(), method="POST",
+                                     headers={"Content-Type": "application/json",
+                                              **({"Authorization": f"Bearer {key}"} if key
+                                                 else {})})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
+
+
+def _phone_sends_sos(base, **data) -> str:
+    key = _post(base, "/v1/devices", {"platform": "android", "app_version": "1.0"})["device_key"]
+    reply = _post(base, "/v1/sync", {"protocol": 1, "device_time": now_iso(), "cursor": None,
+                                     "ops": [create_op(**data)]}, key)
+    return reply["results"][0]["ref"]["report"]
+
+
+def test_operator_sees_a_synced_sos_live_confirms_and_dispatches(page, live_server, db_backend):
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = lambda name: page.screenshot(path=str(ARTIFACTS / f"{db_backend[0]}-{name}.png"))
+    page.goto(live_server + "/console/login")
+    expect(page.get_by_role("button", name="Masuk")).to_be_visible()  # Bahasa Indonesia first
+    page.fill("input[name=username]", "operator1")
+    page.fill("input[name=password]", "siaga112-demo")
+    page.click("button[type=submit]")
+    expect(page.locator("#empty")).to_be_visible()
+    expect(page.locator("#live.on")).to_be_visible(timeout=5000)
+    shot("1-inbox-empty")
+
+    ref = _phone_sends_sos(live_server, category="fire", note="rumah terbakar dekat masjid")
+    row = page.locator(f"li[data-ref='{ref}']")
+    expect(row).to_be_visible(timeout=2000)               # within 2 s, without a reload
+    expect(row).to_contain_text("Kebakaran")
+    expect(row).to_contain_text("rumah terbakar dekat masjid")
+    expect(row).to_contain_text("WIB")
+    shot("2-inbox-live-report")
+
+    row.click()
+    expect(page.locator("#confirm")).to_be_visible()
+    page.click("#confirm")
+    page.wait_for_url("**/console/incidents/112-*")
+    expect(page.locator("#incident-status")).to_have_text("terbuka")
+    first = page.locator("#recommended li").first
+    expect(first).to_contain_text("Damkar Sekayu")
+    unit_name = first.inner_text().split(" · ")[0]
+    shot("3-incident-recommended")
+
+    first.locator("button.dispatch").click()
+    expect(page.locator("#incident-status")).to_have_text("unit dikirim")
+    expect(page.locator("#dispatches")).to_contain_text(unit_name)
+    assert page.locator("a.wa").get_attribute("href").startswith("https://wa.me/?text=")
+    shot("4-dispatched")
+
+
+def test_console_speaks_english_on_request_and_rejects_bad_logins(page, live_server):
+    page.goto(live_server + "/console/login")
+    page.fill("input[name=username]", "operator1")
+    page.fill("input[name=password]", "salah-sekali")
+    page.click("button[type=submit]")
+    expect(page.get_by_role("alert")).to_have_text("Nama pengguna atau kata sandi salah.")
+    page.click("a.lang")
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    page.fill("input[name=username]", "supervisor")
+    page.fill("input[name=password]", "siaga112-demo")
+    page.click("button[type=submit]")
+    expect(page.locator("section.inbox h2")).to_contain_text("Incoming reports")
+    page.click("text=Audit log")
+    expect(page.locator("table.audit")).to_contain_text("user.login")

@@ -16,6 +16,7 @@ from backend.errors import ApiError, NotAllowed, Unauthorized
 from backend.extensions import db
 from backend.i18n import catalogue, category_label, format_time, translate
 from backend.incidents import service as incidents
+from backend.units.service import list_units
 from api.operator import share_url
 
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
@@ -106,6 +107,14 @@ def incident(number):
         abort(exc.status)
     text = incidents.whatsapp_text(detail)
     return _page("console/incident.html", detail=detail, share_url=share_url(text))
+
+
+@bp.route("/units")
+def units():
+    user = _signed_in()
+    if user is None:
+        return redirect(url_for("console.login"))
+    return _page("console/units.html", units=list_units(actor=user))
 
 
 @bp.route("/audit")

@@ -21,7 +21,8 @@ from backend.feed.service import Cursor, feed_head, read_changes
 from backend.incidents import service as incidents
 from backend.incidents.schemas import (AuditList, CallReportArgs, ConfirmArgs, DispatchArgs,
                                        DispatchRead, DutyArgs, IncidentDetail, IncidentList,
-                                       IncidentRead, Inbox, ListArgs, MergeArgs, PriorityArgs,
+                                       IncidentRead, Inbox, ListArgs, MergeArgs, NoteArgs,
+                                       PriorityArgs,
                                        RejectArgs, ReportDetail, StatusArgs, TriageReport,
                                        UnitList, UnitRead)
 from backend.schemas import StrictString
@@ -232,6 +233,16 @@ def incident_status(args, number):
 def incident_priority(args, number):
     """Set an incident's priority (1 = life-threatening)."""
     return _commit(incidents.set_priority(actor=current_user(), number=number, **args))
+
+
+@blp.route("/incidents/<number>/notes", methods=["POST"])
+@blp.doc(security=SESSION_SECURITY)
+@blp.arguments(NoteArgs)
+@blp.response(201, IncidentRead)
+@blp.errors({**STAFF_ERRORS, 404: "incident_not_found"})
+def incident_note(args, number):
+    """Add a note to an incident's timeline."""
+    return _commit(incidents.add_note(actor=current_user(), number=number, text=args["text"]))
 
 
 @blp.route("/incidents/<number>/dispatch", methods=["POST"])

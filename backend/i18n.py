@@ -38,6 +38,7 @@ MESSAGES = {
     "category": ("Kategori", "Category"),
     "note": ("Keterangan", "Note"),
     "save": ("Simpan", "Save"),
+    "add_note": ("Tambah catatan", "Add note"),
     "waited": ("menunggu di ponsel", "waited on the phone"),
     "accuracy": ("akurasi", "accuracy"),
     "silent": ("SOS senyap", "Silent SOS"),

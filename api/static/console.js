@@ -152,6 +152,13 @@ const Siaga = (() => {
           {units: [Number(b.dataset.unit)]});
         location.reload();
       }));
+    const note = document.getElementById('note-form');
+    if (note) note.addEventListener('submit', async ev => {
+      ev.preventDefault();
+      await api('POST', `/v1/operator/incidents/${number}/notes`,
+        {text: new FormData(note).get('text')});
+      location.reload();
+    });
     document.querySelectorAll('button.move').forEach(b => b.addEventListener('click',
       async () => {
         await api('POST', `/v1/operator/incidents/${number}/status`, {status: b.dataset.to});
@@ -159,5 +166,14 @@ const Siaga = (() => {
       }));
   }
 
-  return {inbox, incident};
+  function units() {
+    document.querySelectorAll('button.toggle').forEach(b => b.addEventListener('click',
+      async () => {
+        await api('POST', `/v1/operator/units/${b.dataset.unit}/duty`,
+          {on_duty: b.dataset.on === 'true'});
+        location.reload();
+      }));
+  }
+
+  return {inbox, incident, units};
 })();

@@ -162,6 +162,10 @@ class PriorityArgs(Schema):
     priority = fields.Integer(strict=True, required=True, validate=validate.OneOf([1, 2, 3]))
 
 
+class NoteArgs(Schema):
+    text = StrictString(required=True, validate=validate.Length(min=1, max=2000))
+
+
 class DispatchArgs(Schema):
     units = fields.List(fields.Integer(strict=True), required=True,
                         validate=validate.Length(min=1, max=20))

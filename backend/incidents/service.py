@@ -245,6 +245,17 @@ def _move_incident(actor: User, incident: Incident, to: str) -> None:
     db.session.flush()
 
 
+def add_note(*, actor: User, number: str, text: str) -> Incident:
+    """Add an operator's note to the incident's timeline."""
+    require(actor, "triage")
+    incident = get_incident(actor=actor, number=number)
+    record_events([audit_row(regency_id=incident.regency_id, actor=_actor(actor),
+                             action="incident.note", entity=("incident", incident.number),
+                             after={"text": text})])
+    append_changes([_incident_change(incident, "incident.note")])
+    return incident
+
+
 def set_priority(*, actor: User, number: str, priority: int) -> Incident:
     require(actor, "triage")
     if priority not in (1, 2, 3):

@@ -35,25 +35,35 @@ def agency_types_for(*, regency_id: int, category: str) -> list[str]:
     return list(rows) or list(DEFAULT_ROUTING.get(category, ()))
 
 
+def nearest_units_query(*, regency_id: int, agency_types: list[str], lat: float, lon: float,
+                        limit: int, exclude_unit_ids=()):
+    """The PostgreSQL statement behind recommend_units (KNN on the GiST index)."""
+    point = sa.func.ST_SetSRID(sa.func.ST_MakePoint(lon, lat), 4326).cast(Unit.location.type)
+    query = (sa.select(Unit, Agency, sa.func.ST_Distance(Unit.location, point).label("d"))
+             .join(Agency, Agency.id == Unit.agency_id)
+             .where(Unit.regency_id == regency_id, Unit.on_duty.is_(True),
+                    Agency.type.in_(agency_types)))
+    if exclude_unit_ids:
+        query = query.where(Unit.id.not_in(list(exclude_unit_ids)))
+    return query.order_by(Unit.location.op("<->")(point)).limit(limit)
+
+
 def recommend_units(*, regency_id: int, category: str, lat: float | None, lon: float | None,
                     limit: int = 5, exclude_unit_ids=()) -> list[Recommendation]:
     """The nearest on-duty units of the agency types that handle `category`, nearest first."""
     types = agency_types_for(regency_id=regency_id, category=category)
     if lat is None or lon is None or not types:
         return []
-    query = (sa.select(Unit, Agency)
-             .join(Agency, Agency.id == Unit.agency_id)
+    if dialect_name() == "postgresql":
+        rows = db.session.execute(nearest_units_query(
+            regency_id=regency_id, agency_types=types, lat=lat, lon=lon, limit=limit,
+            exclude_unit_ids=exclude_unit_ids)).all()
+        return [Recommendation(u, a, float(d)) for u, a, d in rows]
+    query = (sa.select(Unit, Agency).join(Agency, Agency.id == Unit.agency_id)
              .where(Unit.regency_id == regency_id, Unit.on_duty.is_(True),
                     Agency.type.in_(types)))
     if exclude_unit_ids:
         query = query.where(Unit.id.not_in(list(exclude_unit_ids)))
-    if dialect_name() == "postgresql":
-        point = sa.func.ST_SetSRID(sa.func.ST_MakePoint(lon, lat), 4326).cast(
-            Unit.location.type)
-        rows = db.session.execute(
-            query.add_columns(sa.func.ST_Distance(Unit.location, point).label("d"))
-            .order_by(Unit.location.op("<->")(point)).limit(limit)).all()
-        return [Recommendation(u, a, float(d)) for u, a, d in rows]
     ranked = sorted((distance_m(lat, lon, u.lat, u.lon), u.id, u, a)
                     for u, a in db.session.execute(query).all())
     return [Recommendation(u, a, d) for d, _, u, a in ranked[:limit]]

@@ -24,6 +24,8 @@ ENDPOINTS = [
     ("get", "/v1/operator/incidents", None, ANYONE_STAFF),
     ("get", "/v1/operator/incidents/{number}", None, ANYONE_STAFF),
     ("post", "/v1/operator/incidents/{number}/priority", {"priority": 2}, TRIAGE),
+    ("post", "/v1/operator/incidents/{number}/notes", {"text": "catatan"},
+     {**TRIAGE, "operator": 201, "supervisor": 201}),
     ("post", "/v1/operator/incidents/{number}/dispatch", {"units": ["{unit}"]},
      {**TRIAGE, "operator": 201, "supervisor": 201}),
     ("post", "/v1/operator/incidents/{number}/status", {"status": "resolved"}, TRIAGE),

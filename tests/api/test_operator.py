@@ -266,3 +266,18 @@ def test_dispatch_validation_and_unknown_units(client, staff):
     assert missing.status_code == 404 and missing.get_json()["error"]["code"] == "unit_not_found"
     assert count("dispatches") == 0
     assert fetch(sa.select(Dispatch)) == []
+
+
+def test_notes_join_the_incident_timeline(client, staff):
+    key = register(client)
+    console = Console(client, "operator1")
+    number = console.post(f"/v1/operator/reports/{sos(client, key)}/confirm",
+                          json={}).get_json()["number"]
+    added = console.post(f"/v1/operator/incidents/{number}/notes",
+                         json={"text": "Pelapor dihubungi, api membesar"})
+    assert added.status_code == 201
+    assert console.post(f"/v1/operator/incidents/{number}/notes", json={"text": ""}
+                        ).status_code == 422
+    timeline = console.get(f"/v1/operator/incidents/{number}").get_json()["timeline"]
+    notes = [e for e in timeline if e["action"] == "incident.note"]
+    assert [n["after"]["text"] for n in notes] == ["Pelapor dihubungi, api membesar"]

@@ -8,7 +8,8 @@ def register_blueprints(api) -> None:
     from api.devices import blp as devices
     from api.meta import blp as meta
     from api.operator import blp as operator
+    from api.responder import blp as responder
     from sync.views import blp as sync
 
-    for blueprint in (meta, devices, sync, citizen, operator, admin):
+    for blueprint in (meta, devices, sync, citizen, responder, operator, admin):
         api.register_blueprint(blueprint)

@@ -76,7 +76,10 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, compare_type=True)
     with app.app_context():
         configure_engine(db.engine)
+    from push.runtime import init_push
+
     Api(app)  # per app, so tests can build many apps; found via app.extensions
+    init_push(app)
     app.extensions["siaga.counter"] = make_counter(app.config["REDIS_URL"])
     app.wsgi_app = BoundedGzip(app.wsgi_app, app.config["MAX_BODY_BYTES"])
     if app.config["TRUSTED_PROXIES"]:

@@ -68,6 +68,19 @@ def register(app: Flask) -> None:
         db.session.commit()
         click.echo(f"{role} {user.username} created")
 
+    @app.cli.command("worker")
+    @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+    def worker(burst: bool):
+        """Run the RQ alert worker (with scheduler) and the outbox relay. Needs REDIS_URL."""
+        from push.runtime import RqRuntime
+        from push.worker import run_worker
+
+        runtime = current_app.extensions["siaga.push"]
+        if not isinstance(runtime, RqRuntime):
+            raise click.ClickException("set REDIS_URL: without Redis the web process "
+                                       "delivers alerts itself (embedded profile)")
+        run_worker(current_app._get_current_object(), runtime, burst=burst)
+
     devices = click.Group("devices", help="Manage devices.")
     app.cli.add_command(devices)
 

@@ -7,4 +7,5 @@ from backend.incidents.models import Dispatch, Incident  # noqa: F401
 from backend.regencies.models import Regency  # noqa: F401
 from backend.reports.models import Report  # noqa: F401
 from backend.units.models import Agency, Routing, Unit  # noqa: F401
+from push.models import PushOutbox  # noqa: F401
 from sync.models import SyncOp  # noqa: F401

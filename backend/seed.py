@@ -69,8 +69,15 @@ def seed_demo(regency: Regency) -> list[User]:
                                is_demo=True)
         for unit_name, call_sign, town in units:
             lat, lon = TOWNS[town]
-            create_unit(actor=admin, agency_id=agency.id, name=f"[DEMO] {unit_name}",
-                        call_sign=call_sign, post_name=f"Pos {town}", lat=lat, lon=lon)
+            unit = create_unit(actor=admin, agency_id=agency.id, name=f"[DEMO] {unit_name}",
+                               call_sign=call_sign, post_name=f"Pos {town}", lat=lat, lon=lon)
+            responder = create_user(
+                regency_id=regency.id, role="responder", password=DEMO_PASSWORD,
+                username=call_sign.lower() + ("" if regency.code == "1606"
+                                              else f"-{regency.code}"),
+                name=f"Kru {unit_name}")
+            responder.unit_id = unit.id
+            users.append(responder)
     for category, types in DEFAULT_ROUTING.items():
         set_routing(actor=admin, category=category, agency_types=list(types))
     return users

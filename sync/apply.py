@@ -10,6 +10,9 @@ the same op are serialised by the database: a report.create waits on the reports
 (device_id, client_op_id) index, any other op on the row lock of the report it targets; the
 loser then finds the winner's committed receipt. A batch of 20 SOS costs a handful of
 statements, not 20 round trips each.
+
+Responder phones use the same path for dispatch.ack / decline / status and their location;
+a dispatch op waits on the dispatch's row lock the way a report op waits on the report's.
 """
 from __future__ import annotations
 
@@ -26,8 +29,12 @@ from backend.devices.models import Device
 from backend.errors import ApiError
 from backend.extensions import db
 from backend.reports.models import format_ref
+from backend.accounts.models import User
+from backend.incidents.service import (acknowledge_dispatch, decline_dispatch,
+                                       lock_unit_dispatch, report_dispatch_status)
 from backend.reports.service import (NewReport, create_reports, lock_device_reports,
                                      transition_report, update_report_note)
+from backend.responders.service import record_location
 from sync.clock import Clock, captured_time
 from sync.models import SyncOp
 from sync.protocol import OP_CODES, OP_DATA_SCHEMAS, OPS_BY_DEVICE_KIND, Op
@@ -97,8 +104,14 @@ def _rejected(op_id, exc: OpRejected) -> dict:
     return result
 
 
-def _applied(op: ParsedOp, report_id: int) -> dict:
-    return {"id": op.id, "status": "applied", "ref": {"report": format_ref(report_id)}}
+def _ref(report_id: int | None = None, dispatch_id: int | None = None) -> dict:
+    if report_id is not None:
+        return {"report": format_ref(report_id)}
+    return {"dispatch": dispatch_id} if dispatch_id is not None else {}
+
+
+def _applied(op: ParsedOp, target: dict) -> dict:
+    return {"id": op.id, "status": "applied", "ref": _ref(**target)}
 
 
 def _conflict(op: ParsedOp) -> dict:
@@ -109,14 +122,16 @@ def _conflict(op: ParsedOp) -> dict:
 def _answer_from_receipt(op: ParsedOp, receipt) -> dict:
     if receipt.body_hash != op.body_hash:
         return _conflict(op)
-    return {"id": op.id, "status": "duplicate", "ref": {"report": format_ref(receipt.report_id)}}
+    return {"id": op.id, "status": "duplicate",
+            "ref": _ref(receipt.report_id, receipt.dispatch_id)}
 
 
 def _load_receipts(device: Device, op_ids: list[str]) -> dict:
     if not op_ids:
         return {}
     rows = db.session.execute(
-        sa.select(_receipts.c.op_id, _receipts.c.body_hash, _receipts.c.report_id)
+        sa.select(_receipts.c.op_id, _receipts.c.body_hash, _receipts.c.report_id,
+                  _receipts.c.dispatch_id)
         .where(_receipts.c.device_id == device.id, _receipts.c.op_id.in_(op_ids)))
     return {row.op_id: row for row in rows}
 
@@ -133,34 +148,58 @@ def _new_report(op: ParsedOp, clock: Clock) -> NewReport:
         clock_offset_ms=clock.offset_ms, clock_skew_flagged=when.flagged)
 
 
-def _apply_report_op(device: Device, op: ParsedOp, clock: Clock) -> dict | int:
-    """Apply report.cancel / report.update_note.
-
-    Returns the report id, or the answer from a receipt that a concurrent request wrote
-    while we waited for the report's row lock. Raises OpRejected.
-    """
-    report = lock_device_reports(device=device, client_op_ids=[str(op.data["report"])]).get(
-        str(op.data["report"]))
-    if report is None:
-        raise OpRejected("report_not_found")
+def _apply_targeted_op(device: Device, responder: User | None, op: ParsedOp,
+                       clock: Clock) -> dict:
+    """Apply any op but report.create; return {"report_id"|"dispatch_id": …} or, when a
+    concurrent request applied the same op while we waited for the target's row lock, that
+    request's answer (under "answer"). Raises OpRejected."""
+    device_at = op.at + clock.offset
+    if op.type.startswith("report."):
+        report = lock_device_reports(device=device, client_op_ids=[str(op.data["report"])]).get(
+            str(op.data["report"]))
+        if report is None:
+            raise OpRejected("report_not_found")
+        target = {"report_id": report.id}
+    elif op.type.startswith("dispatch."):
+        try:
+            dispatch, _ = lock_unit_dispatch(responder=responder, dispatch_id=op.data["dispatch"])
+        except ApiError:
+            raise OpRejected("dispatch_not_found") from None
+        target = {"dispatch_id": dispatch.id}
+    else:
+        target = {}
     raced = _load_receipts(device, [op.id]).get(op.id)
     if raced is not None:
-        return _answer_from_receipt(op, raced)
-    actor, device_at = ("device", device.id), op.at + clock.offset
-    try:  # both services check before they write, so a refusal leaves nothing behind
+        return {"answer": _answer_from_receipt(op, raced)}
+    actor = ("device", device.id)
+    try:  # every service checks before it writes, so a refusal leaves nothing behind
         if op.type == "report.cancel":
             transition_report(report=report, to="cancelled", actor=actor,
                               reason=op.data["reason"], device_at=device_at)
-        else:
+        elif op.type == "report.update_note":
             update_report_note(report=report, note=op.data["note"], actor=actor,
                                device_at=device_at)
+        elif op.type == "dispatch.ack":
+            acknowledge_dispatch(responder=responder, dispatch_id=dispatch.id,
+                                 device_at=device_at)
+        elif op.type == "dispatch.decline":
+            decline_dispatch(responder=responder, dispatch_id=dispatch.id,
+                             reason=op.data["reason"], device_at=device_at)
+        elif op.type == "dispatch.status":
+            report_dispatch_status(responder=responder, dispatch_id=dispatch.id,
+                                   status=op.data["status"], device_at=device_at)
+        elif op.type == "responder.location":
+            record_location(device=device, responder=responder, lat=op.data["lat"],
+                            lon=op.data["lon"], at=min(device_at, clock.received_at))
     except ApiError as exc:
         raise OpRejected("invalid_transition", exc.message, exc.details) from None
-    return report.id
+    return target
 
 
-def apply_ops(*, device: Device, ops: list, clock: Clock) -> list[dict]:
-    """Apply `ops` (raw JSON items) from `device`; return one result per op, in order."""
+def apply_ops(*, device: Device, ops: list, clock: Clock,
+              responder: User | None = None) -> list[dict]:
+    """Apply `ops` (raw JSON items) from `device` (and its signed-in responder, if any);
+    return one result per op, in order."""
     results: list[dict | None] = [None] * len(ops)
     first_by_id: dict[str, ParsedOp] = {}
     repeats: list[ParsedOp] = []
@@ -184,13 +223,13 @@ def apply_ops(*, device: Device, ops: list, clock: Clock) -> list[dict]:
         else:
             fresh.append(op)
 
-    applied: list[tuple[ParsedOp, int]] = []
+    applied: list[tuple[ParsedOp, dict]] = []
     creates = [op for op in fresh if op.type == "report.create"]
     inserted = create_reports(device=device, reports=[_new_report(op, clock) for op in creates])
     raced = _load_receipts(device, [op.id for op in creates if op.id not in inserted])
     for op in creates:
         if op.id in inserted:
-            applied.append((op, inserted[op.id]))
+            applied.append((op, {"report_id": inserted[op.id]}))
         else:  # a concurrent request stored it first; its receipt is committed with it
             results[op.index] = _answer_from_receipt(op, raced[op.id])
 
@@ -198,12 +237,12 @@ def apply_ops(*, device: Device, ops: list, clock: Clock) -> list[dict]:
         if op.type == "report.create":
             continue
         try:
-            outcome = _apply_report_op(device, op, clock)
+            outcome = _apply_targeted_op(device, responder, op, clock)
         except OpRejected as exc:
             results[op.index] = _rejected(op.id, exc)
             continue
-        if isinstance(outcome, dict):
-            results[op.index] = outcome
+        if "answer" in outcome:
+            results[op.index] = outcome["answer"]
         else:
             applied.append((op, outcome))
 
@@ -211,10 +250,11 @@ def apply_ops(*, device: Device, ops: list, clock: Clock) -> list[dict]:
     if applied:
         db.session.execute(sa.insert(_receipts), [
             {"regency_id": device.regency_id, "device_id": device.id, "op_id": op.id,
-             "op_type": op.type, "body_hash": op.body_hash, "report_id": report_id,
-             "applied_at": now} for op, report_id in applied])
-    for op, report_id in applied:
-        results[op.index] = _applied(op, report_id)
+             "op_type": op.type, "body_hash": op.body_hash, "applied_at": now,
+             "report_id": target.get("report_id"), "dispatch_id": target.get("dispatch_id")}
+            for op, target in applied])
+    for op, target in applied:
+        results[op.index] = _applied(op, target)
 
     for op in repeats:
         first = results[first_by_id[op.id].index]

@@ -22,4 +22,5 @@ class SyncOp(db.Model):
     op_type: Mapped[str] = mapped_column(sa.String(40))
     body_hash: Mapped[str] = mapped_column(sa.String(64))
     report_id: Mapped[int | None] = mapped_column(sa.ForeignKey("reports.id"))
+    dispatch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("dispatches.id"))
     applied_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -25,6 +25,8 @@ OP_CODES = {
     "invalid_location": "The location is out of range or malformed.",
     "invalid_data": "The op's data failed validation (see details).",
     "report_not_found": "The op refers to a report this device did not create.",
+    "dispatch_not_found": "The op refers to a dispatch that is not for this responder's unit.",
+    "invalid_dispatch": "The op's dispatch field is missing or not an integer.",
     "invalid_transition": "The report's current state does not allow this op.",
     "id_reused_with_different_body": "This op id was applied before with a different body.",
 }
@@ -66,12 +68,41 @@ class ReportUpdateNoteData(_Lenient):
     note = StrictString(required=True, validate=validate.Length(max=1000))
 
 
-OP_DATA_SCHEMAS = {
+class DispatchAckData(_Lenient):
+    dispatch = fields.Integer(strict=True, required=True)
+
+
+class DispatchDeclineData(_Lenient):
+    dispatch = fields.Integer(strict=True, required=True)
+    reason = StrictString(load_default=None, allow_none=True, validate=validate.Length(max=200))
+
+
+class DispatchStatusData(_Lenient):
+    dispatch = fields.Integer(strict=True, required=True)
+    status = StrictString(required=True, validate=validate.OneOf(
+        ["en_route", "on_scene", "completed"]))
+
+
+class ResponderLocationData(_Lenient):
+    lat = StrictFloat(required=True, validate=validate.Range(-90, 90))
+    lon = StrictFloat(required=True, validate=validate.Range(-180, 180))
+    accuracy_m = StrictFloat(load_default=None, allow_none=True,
+                             validate=validate.Range(0, 1_000_000))
+
+
+CITIZEN_OPS = {
     "report.create": ReportCreateData,
     "report.cancel": ReportCancelData,
     "report.update_note": ReportUpdateNoteData,
 }
-OPS_BY_DEVICE_KIND = {"citizen": frozenset(OP_DATA_SCHEMAS), "responder": frozenset()}
+RESPONDER_OPS = {
+    "dispatch.ack": DispatchAckData,
+    "dispatch.decline": DispatchDeclineData,
+    "dispatch.status": DispatchStatusData,
+    "responder.location": ResponderLocationData,
+}
+OP_DATA_SCHEMAS = {**CITIZEN_OPS, **RESPONDER_OPS}
+OPS_BY_DEVICE_KIND = {"citizen": frozenset(CITIZEN_OPS), "responder": frozenset(RESPONDER_OPS)}
 
 
 class Op(_Lenient):
@@ -81,9 +112,13 @@ class Op(_Lenient):
     at = UTCDateTime(required=True, metadata={"description": "Phone clock, RFC 3339."})
     data = fields.Dict(required=True, metadata={
         "description": "By type: report.create → ReportCreateData, report.cancel → "
-                       "ReportCancelData, report.update_note → ReportUpdateNoteData.",
+                       "ReportCancelData, report.update_note → ReportUpdateNoteData; "
+                       "responders: dispatch.ack → DispatchAckData, dispatch.decline → "
+                       "DispatchDeclineData, dispatch.status → DispatchStatusData, "
+                       "responder.location → ResponderLocationData.",
         "oneOf": [{"$ref": f"#/components/schemas/{name}"} for name in (
-            "ReportCreateData", "ReportCancelData", "ReportUpdateNoteData")]})
+            "ReportCreateData", "ReportCancelData", "ReportUpdateNoteData", "DispatchAckData",
+            "DispatchDeclineData", "DispatchStatusData", "ResponderLocationData")]})
 
 
 class SyncRequest(_Lenient):

@@ -10,6 +10,7 @@ from backend.errors import ApiError, PayloadTooLarge, ValidationFailed
 from backend.extensions import AUTH_ERRORS, Blueprint, db
 from backend.feed.service import Cursor, read_changes
 from backend.jsonio import loads_strict
+from backend.responders.service import device_responder
 from sync.apply import apply_ops
 from sync.clock import make_clock
 from sync.protocol import (PROTOCOL_VERSION, SUPPORTED_PROTOCOLS, SyncRequest, SyncResponse)
@@ -53,6 +54,8 @@ def sync():
     received_at = utcnow()
     config = current_app.config
     device = current_device()
+    # A responder phone must have its crew member signed in (401 keeps the ops queued).
+    responder = device_responder(device) if device.kind == "responder" else None
     body = _parse(config["SYNC_MAX_OPS"])
     cursor = Cursor.decode(body["cursor"])
     clock = make_clock(received_at=received_at, device_time=body["device_time"],
@@ -61,7 +64,7 @@ def sync():
     # both dialects alike (on PostgreSQL our own transaction is not yet below the horizon).
     changes, cursor, has_more = read_changes(device_id=device.id, cursor=cursor,
                                              limit=config["SYNC_PAGE_SIZE"])
-    results = apply_ops(device=device, ops=body["ops"], clock=clock)
+    results = apply_ops(device=device, ops=body["ops"], clock=clock, responder=responder)
     reply = {
         "protocol": PROTOCOL_VERSION, "server_time": utcnow().isoformat(),
         "clock": {"offset_ms": clock.offset_ms, "flagged": clock.flagged},

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from backend.db import UTCDateTime, utcnow
 from backend.extensions import db
 
-ROLES = ("operator", "supervisor", "admin")
+ROLES = ("operator", "supervisor", "admin", "responder")
 
 
 class User(db.Model):
@@ -24,3 +24,6 @@ class User(db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Responders only: the unit they ride with, and whether they take alerts now.
+    unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"), index=True)
+    on_duty: Mapped[bool] = mapped_column(default=True, server_default=sa.true())

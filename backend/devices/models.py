@@ -28,3 +28,11 @@ class Device(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Responder phones: who is signed in, where to push, where they were last.
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    fcm_token: Mapped[str | None] = mapped_column(sa.String(512))
+    fcm_token_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    push_error: Mapped[str | None] = mapped_column(sa.String(40))  # why the token was dropped
+    last_lat: Mapped[float | None] = mapped_column(sa.Float)
+    last_lon: Mapped[float | None] = mapped_column(sa.Float)
+    last_fix_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from backend.devices.models import LOCALES, PLATFORMS
+from backend.devices.models import DEVICE_KINDS, LOCALES, PLATFORMS
 from backend.schemas import StrictString
 
 
 class DeviceRegister(Schema):
+    kind = StrictString(load_default="citizen", validate=validate.OneOf(DEVICE_KINDS))
     platform = StrictString(required=True, validate=validate.OneOf(PLATFORMS))
     app_version = StrictString(required=True, validate=validate.Length(min=1, max=40))
     locale = StrictString(load_default="id", validate=validate.OneOf(LOCALES))

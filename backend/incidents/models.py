@@ -84,3 +84,8 @@ class Dispatch(db.Model):
     created_by: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Escalation: nobody acknowledged by ack_deadline → timed_out, next unit proposed/sent.
+    ack_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    needs_attention: Mapped[bool] = mapped_column(default=False, server_default=sa.false())

@@ -83,7 +83,7 @@ BAD_OPS = [
     ({"id": str(uuid.uuid4()), "type": "teleport", "at": "2026-11-29T03:00:00Z",
       "data": {}}, "unknown_op_type"),
     ({"id": str(uuid.uuid4()), "type": "dispatch.ack", "at": "2026-11-29T03:00:00Z",
-      "data": {}}, "unknown_op_type"),
+      "data": {"dispatch": 1}}, "op_not_allowed"),
 ]
 
 

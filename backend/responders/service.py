@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from backend.accounts.models import User
+from backend.accounts.service import authenticate_user
+from backend.audit.service import record_event
+from backend.db import utcnow
+from backend.devices.models import Device
+from backend.errors import NotAllowed, Unauthorized
+from backend.extensions import db
+from backend.feed.service import append_changes, change_row
+
+
+def sign_in_responder(*, device: Device, username: str, password: str, client: str,
+                      counter) -> User:
+    """Bind a responder account to this (responder) phone."""
+    if device.kind != "responder":
+        raise NotAllowed("Register this phone as a responder device first.",
+                         code="wrong_device_kind")
+    user = authenticate_user(username=username, password=password, client=client,
+                             counter=counter)
+    if user.role != "responder" or user.unit_id is None:
+        raise NotAllowed("This account is not a responder of a unit.", code="not_a_responder")
+    if user.regency_id != device.regency_id:
+        raise NotAllowed("This phone belongs to another regency.", code="wrong_regency")
+    device.user_id = user.id
+    record_event(regency_id=user.regency_id, actor=("user", user.id), action="responder.sign_in",
+                 entity=("device", device.id))
+    return user
+
+
+def sign_out_responder(*, device: Device) -> None:
+    """Unbind the account: this phone stops receiving alerts."""
+    if device.user_id is not None:
+        record_event(regency_id=device.regency_id, actor=("device", device.id),
+                     action="responder.sign_out", entity=("device", device.id))
+        device.user_id = None
+
+
+def device_responder(device: Device) -> User:
+    """The responder signed in on this phone (401 otherwise)."""
+    user = db.session.get(User, device.user_id) if device.user_id else None
+    if user is None or not user.active or user.role != "responder":
+        raise Unauthorized("Sign in as a responder on this phone.",
+                           code="responder_not_signed_in")
+    return user
+
+
+def set_push_token(*, device: Device, token: str) -> Device:
+    """Register or refresh the phone's FCM registration token."""
+    if device.kind != "responder":
+        raise NotAllowed("Only responder phones receive alerts.", code="wrong_device_kind")
+    if device.fcm_token != token:
+        db.session.execute(sa.update(Device).where(Device.fcm_token == token,
+                                                   Device.id != device.id)
+                           .values(fcm_token=None))  # a token belongs to one install
+        device.fcm_token, device.fcm_token_at, device.push_error = token, utcnow(), None
+    return device
+
+
+def set_duty(*, responder: User, on_duty: bool) -> User:
+    """A responder starts or ends a shift; only on-duty responders are alerted."""
+    if responder.on_duty != on_duty:
+        responder.on_duty = on_duty
+        record_event(regency_id=responder.regency_id, actor=("user", responder.id),
+                     action="responder.duty", entity=("user", responder.id),
+                     after={"on_duty": on_duty})
+    return responder
+
+
+def record_location(*, device: Device, responder: User, lat: float, lon: float,
+                    at: datetime) -> None:
+    """Keep the newest fix of a responder's phone (an older one arriving late is ignored)."""
+    if device.last_fix_at is not None and device.last_fix_at >= at:
+        return
+    device.last_lat, device.last_lon, device.last_fix_at = lat, lon, at
+    append_changes([change_row(regency_id=device.regency_id, type="responder.location",
+                               data={"responder": responder.id, "unit": responder.unit_id,
+                                     "lat": lat, "lon": lon, "at": at.isoformat()})])
+
+

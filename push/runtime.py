@@ -1,0 +1,126 @@
+"""How delivery is driven, per profile — the delivery code itself is the same everywhere.
+
+- RQ (REDIS_URL set): after commit, a `deliver_job` is enqueued for the new outbox rows and
+  an `escalate_job` is scheduled at each dispatch's acknowledgement deadline; `flask worker`
+  runs the RQ worker (with scheduler) and a relay loop that re-enqueues anything due.
+- Embedded (no Redis): a daemon thread in the web process wakes on commit (or every second)
+  and runs the same delivery and escalation functions.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import timedelta
+
+from flask import Flask
+
+log = logging.getLogger(__name__)
+RELAY_INTERVAL_S = 5.0
+
+
+class PushRuntime:
+    def __init__(self, app: Flask):
+        self.app = app
+        self._sender = None
+        self._lock = threading.Lock()
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.app.config["FCM_CREDENTIALS"] or self.app.config["FCM_ENDPOINT"])
+
+    @property
+    def sender(self):
+        """The FCM sender, built on first use (it makes a firebase App and a key)."""
+        with self._lock:
+            if self._sender is None:
+                from push.fcm import FcmSender
+
+                config = self.app.config
+                self._sender = FcmSender(project_id=config["FCM_PROJECT_ID"],
+                                         credentials_file=config["FCM_CREDENTIALS"],
+                                         endpoint=config["FCM_ENDPOINT"])
+            return self._sender
+
+    def run_due_work(self) -> None:
+        """Deliver whatever is due and time out overdue dispatches (relay and thread)."""
+        from backend.extensions import db
+        from backend.incidents.service import escalate_overdue
+        from push.delivery import deliver
+
+        try:
+            if escalate_overdue():
+                db.session.commit()
+            if self.configured:
+                while deliver(None, self.sender).claimed:
+                    pass
+        finally:
+            db.session.remove()
+
+    def kick(self, outbox_ids: list[int], deadlines: list) -> None:
+        raise NotImplementedError
+
+
+class RqRuntime(PushRuntime):
+    def __init__(self, app: Flask):
+        super().__init__(app)
+        from redis import Redis
+        from rq import Queue
+
+        self.redis = Redis.from_url(app.config["REDIS_URL"], socket_timeout=5,
+                                    socket_connect_timeout=2)
+        self.queue = Queue("siaga-alerts", connection=self.redis)
+
+    def kick(self, outbox_ids, deadlines) -> None:
+        from redis.exceptions import RedisError
+
+        from push import jobs
+
+        try:
+            if outbox_ids:
+                self.queue.enqueue(jobs.deliver_job, outbox_ids, job_timeout=120)
+            for dispatch_id, deadline in deadlines:
+                self.queue.enqueue_at(deadline + timedelta(seconds=1), jobs.escalate_job,
+                                      job_timeout=120)
+        except RedisError as exc:
+            # Committed rows are safe in the outbox; the relay will pick them up.
+            log.warning("could not enqueue alert delivery (%s); the relay will retry", exc)
+
+
+class ThreadRuntime(PushRuntime):
+    def __init__(self, app: Flask):
+        super().__init__(app)
+        self.wake = threading.Event()
+        self.thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        with self._lock:
+            if self.thread is None or not self.thread.is_alive():
+                self.thread = threading.Thread(target=self._loop, name="siaga-push",
+                                               daemon=True)
+                self.thread.start()
+
+    def kick(self, outbox_ids, deadlines) -> None:
+        self.start()
+        self.wake.set()
+
+    def _loop(self) -> None:
+        while True:
+            self.wake.wait(timeout=1.0)
+            self.wake.clear()
+            try:
+                with self.app.app_context():
+                    self.run_due_work()
+            except Exception:  # keep the loop alive; the next round retries
+                log.exception("embedded push loop")
+
+
+def init_push(app: Flask) -> None:
+    from push.outbox import install
+
+    install()
+    runtime = RqRuntime(app) if app.config["REDIS_URL"] else ThreadRuntime(app)
+    app.extensions["siaga.push"] = runtime
+    if isinstance(runtime, ThreadRuntime) and not app.testing:
+        @app.before_request
+        def _start_push_thread():
+            runtime.start()

@@ -4,8 +4,11 @@ One interface, two drivers, chosen by REDIS_URL. Used to throttle password guess
 """
 from __future__ import annotations
 
+import logging
 import threading
 import time
+
+log = logging.getLogger(__name__)
 
 
 class MemoryCounter:
@@ -33,22 +36,35 @@ class MemoryCounter:
 
 
 class RedisCounter:
+    """Fails open: with Redis down, staff can still sign in (logged), because a 112 centre
+    that cannot log in is worse than a throttle that pauses."""
+
     def __init__(self, url: str):
         import redis
 
-        self._redis = redis.Redis.from_url(url, socket_timeout=2)
+        self._redis = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        self._errors = redis.exceptions.RedisError
+
+    def _safe(self, fn, default):
+        try:
+            return fn()
+        except self._errors as exc:
+            log.warning("rate-limit counter unavailable, not throttling: %s", exc)
+            return default
 
     def count(self, key: str) -> int:
-        return int(self._redis.get(f"siaga:rl:{key}") or 0)
+        return self._safe(lambda: int(self._redis.get(f"siaga:rl:{key}") or 0), 0)
 
     def increment(self, key: str, window_s: int) -> int:
-        pipe = self._redis.pipeline()
-        pipe.incr(f"siaga:rl:{key}")
-        pipe.expire(f"siaga:rl:{key}", window_s, nx=True)
-        return int(pipe.execute()[0])
+        def incr():
+            pipe = self._redis.pipeline()
+            pipe.incr(f"siaga:rl:{key}")
+            pipe.expire(f"siaga:rl:{key}", window_s, nx=True)
+            return int(pipe.execute()[0])
+        return self._safe(incr, 0)
 
     def reset(self, key: str) -> None:
-        self._redis.delete(f"siaga:rl:{key}")
+        self._safe(lambda: self._redis.delete(f"siaga:rl:{key}"), None)
 
 
 def make_counter(redis_url: str):

@@ -30,3 +30,9 @@ def test_window_expires(counter):
     time.sleep(1.1)
     assert counter.count(key) == 0
     assert counter.increment(key, 1) == 1
+
+
+def test_redis_counter_fails_open_when_redis_is_down():
+    counter = RedisCounter("redis://127.0.0.1:1/0")  # nothing listens on port 1
+    assert counter.count("k") == 0 and counter.increment("k", 60) == 0
+    counter.reset("k")

@@ -63,6 +63,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PUSH_MAX_ATTEMPTS", int, 8, "Send attempts before an alert is marked failed."),
     Setting("PUSH_LEASE_SECONDS", int, 60,
             "A claimed alert not settled within this is claimed again (worker crash)."),
+    Setting("PUSH_THREAD", _bool, True,
+            "Without REDIS_URL, deliver alerts and escalate from a thread in the web process "
+            "(the embedded profile). Tests turn it off to drive delivery themselves."),
     Setting("ESCALATION_SECONDS", str,
             "fire=90,health=90,accident=120,violence_women_children=120,default=180",
             "Seconds a dispatched unit has to acknowledge, per category (default=…)."),

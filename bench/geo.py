@@ -55,7 +55,8 @@ def main():
     from backend.seed import seed_demo
     from backend.units.service import recommend_units
 
-    app = create_app({"DATABASE_URL": url, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+    app = create_app({"DATABASE_URL": url, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+                      "PUSH_THREAD": False})
     with app.app_context():
         upgrade()
         regency = ensure_regency(code="1606", name="Musi Banyuasin")

@@ -90,9 +90,12 @@ class ThreadRuntime(PushRuntime):
     def __init__(self, app: Flask):
         super().__init__(app)
         self.wake = threading.Event()
+        self.stopping = threading.Event()
         self.thread: threading.Thread | None = None
 
     def start(self) -> None:
+        if not self.app.config["PUSH_THREAD"]:
+            return
         with self._lock:
             if self.thread is None or not self.thread.is_alive():
                 self.thread = threading.Thread(target=self._loop, name="siaga-push",
@@ -103,8 +106,14 @@ class ThreadRuntime(PushRuntime):
         self.start()
         self.wake.set()
 
+    def stop(self) -> None:
+        self.stopping.set()
+        self.wake.set()
+        if self.thread is not None:
+            self.thread.join(5)
+
     def _loop(self) -> None:
-        while True:
+        while not self.stopping.is_set():
             self.wake.wait(timeout=1.0)
             self.wake.clear()
             try:
@@ -120,7 +129,5 @@ def init_push(app: Flask) -> None:
     install()
     runtime = RqRuntime(app) if app.config["REDIS_URL"] else ThreadRuntime(app)
     app.extensions["siaga.push"] = runtime
-    if isinstance(runtime, ThreadRuntime) and not app.testing:
-        @app.before_request
-        def _start_push_thread():
-            runtime.start()
+    if isinstance(runtime, ThreadRuntime):
+        app.before_request(runtime.start)

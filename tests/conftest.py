@@ -53,7 +53,7 @@ def db_backend(request, tmp_path_factory):
         url = "sqlite:///" + str(tmp_path_factory.mktemp("sqlite") / "siaga112.sqlite3")
     else:
         url = _postgres_url()
-    app = create_app({"DATABASE_URL": url, "TESTING": True})
+    app = create_app({"DATABASE_URL": url, "TESTING": True, "PUSH_THREAD": False})
     with app.app_context():
         from flask_migrate import upgrade
         upgrade()
@@ -103,7 +103,8 @@ def app(db_backend, _apps):
     name, url = db_backend
     if name not in _apps:
         _apps[name] = create_app({"DATABASE_URL": url, "TESTING": True,
-                                  "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+                                  "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+                                  "PUSH_THREAD": False})
         _apps[name].test_client_class = IsolatedClient
     app = _apps[name]
     app.extensions["siaga.counter"] = MemoryCounter()  # login throttling starts afresh too

@@ -31,7 +31,7 @@ def test_unknown_route_and_method_use_the_error_shape(client):
 def test_unexpected_exception_is_a_structured_500_without_internals(db_backend):
     from backend import create_app
 
-    app = create_app({"DATABASE_URL": db_backend[1]})
+    app = create_app({"DATABASE_URL": db_backend[1], "PUSH_THREAD": False})
 
     @app.route("/v1/_boom")
     def boom():

@@ -33,7 +33,7 @@ def test_drift_is_detected_when_a_schema_changes(app, monkeypatch):
     before = _generated(app)["components"]["schemas"]
     from backend import create_app
     monkeypatch.setitem(ReportCreateData._declared_fields, "mood", fields.String())
-    app2 = create_app({"DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"]})
+    app2 = create_app({"DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "PUSH_THREAD": False})
     assert _generated(app2)["components"]["schemas"] != before
 
 

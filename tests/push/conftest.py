@@ -31,7 +31,7 @@ def redis_url():
 
 
 def make_push_app(db_backend, **overrides):
-    push_app = create_app({"DATABASE_URL": db_backend[1], "TESTING": True,
+    push_app = create_app({"DATABASE_URL": db_backend[1], "TESTING": True, "PUSH_THREAD": False,
                            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000", **overrides})
     push_app.test_client_class = IsolatedClient
     return push_app

@@ -127,7 +127,7 @@ def test_phones_and_accounts_must_match(push_app, standin):
 
 def test_embedded_profile_delivers_from_a_thread_without_redis(app, staff, db_backend,
                                                                standin):
-    embedded = make_push_app(db_backend, FCM_ENDPOINT=standin.url)
+    embedded = make_push_app(db_backend, FCM_ENDPOINT=standin.url, PUSH_THREAD=True)
     runtime = embedded.extensions["siaga.push"]
     assert type(runtime).__name__ == "ThreadRuntime"
     with embedded.app_context():
@@ -146,5 +146,6 @@ def test_embedded_profile_delivers_from_a_thread_without_redis(app, staff, db_ba
                 break
             time.sleep(0.05)
         assert outbox()[0].status == "sent"
+        runtime.stop()
         runtime._sender.close()
         db.session.remove()

@@ -207,7 +207,8 @@ def incident_detail(number):
     text = incidents.whatsapp_text(detail)
     return {**detail,
             "dispatches": [dict(id=d.id, status=d.status, distance_m=d.distance_m,
-                                created_at=d.created_at, unit=unit_dict(u, a))
+                                created_at=d.created_at, needs_attention=d.needs_attention,
+                                ack_deadline=d.ack_deadline, unit=unit_dict(u, a))
                            for d, u, a in detail["dispatches"]],
             "recommendations": [{"unit": unit_dict(r.unit, r.agency), "distance_m": r.distance_m}
                                 for r in detail["recommendations"]],
@@ -257,6 +258,7 @@ def dispatch(args, number):
     created = incidents.dispatch_units(actor=user, number=number, unit_ids=args["units"])
     units = {u.id: (u, a) for u, a in list_units(actor=user)}
     out = [dict(id=d.id, status=d.status, distance_m=d.distance_m, created_at=d.created_at,
+                needs_attention=d.needs_attention, ack_deadline=d.ack_deadline,
                 unit=unit_dict(*units[d.unit_id])) for d in created]
     db.session.commit()
     return out

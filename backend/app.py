@@ -44,7 +44,7 @@ def configure(app: Flask, overrides: Mapping[str, Any] | None) -> None:
         # No pre-ping round trip per request: a dropped connection fails one request with a
         # 503 (the phone retries), and SQLAlchemy then refreshes the pool.
         SQLALCHEMY_ENGINE_OPTIONS={"pool_recycle": 1800},
-        SECRET_KEY=settings["SECRET_KEY"] or secrets.token_hex(32),
+        SECRET_KEY=settings["SECRET_KEY"] or _instance_secret(app.instance_path),
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_NAME="siaga_session",
         PERMANENT_SESSION_LIFETIME=timedelta(hours=settings["SESSION_HOURS"]),
@@ -66,6 +66,24 @@ def configure(app: Flask, overrides: Mapping[str, Any] | None) -> None:
         },
     )
     logging.basicConfig(level=settings["LOG_LEVEL"])
+
+
+def _instance_secret(instance_path: str) -> str:
+    """A secret kept in the instance folder, so every gunicorn worker (and restart) signs
+    console sessions with the same key when SECRET_KEY is not set."""
+    path = os.path.join(instance_path, "secret_key")
+    try:
+        with open(path) as f:
+            return f.read().strip()
+    except FileNotFoundError:
+        secret = secrets.token_hex(32)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another worker won the race: use theirs
+            return _instance_secret(instance_path)
+        with os.fdopen(fd, "w") as f:
+            f.write(secret)
+        return secret
 
 
 def register_extensions(app: Flask) -> None:

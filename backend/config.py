@@ -33,7 +33,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("REDIS_URL", str, "",
             "Redis for jobs and rate limits. Empty = embedded profile (in-process)."),
     Setting("SECRET_KEY", str, "",
-            "Flask secret for console sessions. Empty = a random key per process (dev only)."),
+            "Flask secret for console sessions. Empty = a random key kept in instance/secret_key."),
     Setting("DEFAULT_REGENCY", str, "1606",
             "BPS code of the regency new devices belong to (1606 = Musi Banyuasin)."),
     Setting("SYNC_MAX_OPS", int, 100,

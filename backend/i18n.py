@@ -38,6 +38,8 @@ MESSAGES = {
     "category": ("Kategori", "Category"),
     "note": ("Keterangan", "Note"),
     "save": ("Simpan", "Save"),
+    "needs_attention": ("Perlu tindakan: unit tidak menjawab / menolak / tak terjangkau",
+                        "Needs attention: unit did not answer, declined or is unreachable"),
     "add_note": ("Tambah catatan", "Add note"),
     "waited": ("menunggu di ponsel", "waited on the phone"),
     "accuracy": ("akurasi", "accuracy"),

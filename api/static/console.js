@@ -77,7 +77,9 @@ const Siaga = (() => {
     async function incidents() {
       const q = ACTIVE.map(s => 'status=' + s).join('&');
       const data = await api('GET', '/v1/operator/incidents?' + q);
-      document.getElementById('incidents').replaceChildren(...data.incidents.map(i => el('li', {},
+      document.getElementById('incidents').replaceChildren(...data.incidents.map(i => el('li',
+        {class: i.needs_attention ? 'attention' : null},
+        i.needs_attention ? el('span', {class: 'badge silent', title: M.needs_attention}, '⚠') : null,
         el('a', {href: '/console/incidents/' + i.number}, i.number), ' ',
         CAT[i.category], ' · P', i.priority, ' · ', ST[i.status] || i.status)));
     }

@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+import sqlalchemy.orm  # noqa: F401  (sa.orm.column_property)
 from geoalchemy2 import Geography
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
@@ -89,3 +90,18 @@ class Dispatch(db.Model):
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     acknowledged_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     needs_attention: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+
+
+# An incident needs the operator when a unit was flagged (timed out, declined, unreachable)
+# and no unit has taken the job since.
+_flagged, _taken = sa.orm.aliased(Dispatch), sa.orm.aliased(Dispatch)
+Incident.needs_attention = sa.orm.column_property(
+    sa.and_(
+        sa.select(1).where(_flagged.incident_id == Incident.id,
+                           _flagged.needs_attention.is_(True))
+        .correlate_except(_flagged).exists(),
+        ~sa.select(1).where(_taken.incident_id == Incident.id,
+                            _taken.status.in_(("acknowledged", "en_route", "on_scene",
+                                               "completed")))
+        .correlate_except(_taken).exists()),
+    deferred=False)

@@ -72,6 +72,9 @@ class Inbox(Schema):
 
 class IncidentRead(Schema):
     number = fields.String(required=True)
+    needs_attention = fields.Boolean(required=True, metadata={
+        "description": "A dispatched unit timed out, declined or could not be alerted, and "
+                       "no unit has acknowledged since."})
     category = fields.String(required=True)
     priority = fields.Integer(required=True)
     status = fields.String(required=True)
@@ -89,6 +92,8 @@ class IncidentList(Schema):
 class DispatchRead(Schema):
     id = fields.Integer(required=True)
     status = fields.String(required=True)
+    needs_attention = fields.Boolean(required=True)
+    ack_deadline = fields.AwareDateTime(allow_none=True)
     distance_m = fields.Float(allow_none=True)
     created_at = fields.AwareDateTime(required=True)
     unit = fields.Nested(UnitRead, required=True)

@@ -149,3 +149,23 @@ def test_embedded_profile_delivers_from_a_thread_without_redis(app, staff, db_ba
         runtime.stop()
         runtime._sender.close()
         db.session.remove()
+
+
+def test_operator_console_flags_an_escalated_incident_until_someone_acknowledges(push_app,
+                                                                                 standin):
+    push_app.config["ESCALATION_SECONDS"] = "fire=1,default=120"
+    client, console, phone, citizen, number, dispatch_id = dispatch_dmk(push_app)
+    work(push_app)
+    time.sleep(2.3)
+    work(push_app)
+    listed = console.get("/v1/operator/incidents").get_json()["incidents"]
+    assert [(i["number"], i["needs_attention"]) for i in listed] == [(number, True)]
+    page = client.get(f"/console/incidents/{number}").get_data(as_text=True)
+    assert 'id="attention"' in page
+    second = responder_phone(client, "dmk-sky-2", "tok-dmk-sky-2")
+    sent = console.post(f"/v1/operator/incidents/{number}/dispatch",
+                        json={"units": [unit_id("DMK-SKY-2")]}).get_json()[0]
+    assert client.post(f"/v1/responder/dispatches/{sent['id']}/ack",
+                       headers={"Authorization": f"Bearer {second}"}).status_code == 200
+    listed = console.get("/v1/operator/incidents").get_json()["incidents"]
+    assert listed[0]["needs_attention"] is False

@@ -40,7 +40,11 @@ class Stats:
 
 
 def claim(ids: list[int] | None = None, *, now=None, limit: int = BATCH) -> list[int]:
-    """Lease due rows (queued and due, or sending with an expired lease); commit; return ids."""
+    """Lease due rows (queued and due, or sending with an expired lease); commit; return ids.
+
+    Two statements on purpose: with the pick as a subquery of the UPDATE, PostgreSQL may
+    re-run it per row and SKIP LOCKED then hands out more than `limit` rows.
+    """
     now = now or utcnow()
     lease = now + timedelta(seconds=current_app.config["PUSH_LEASE_SECONDS"])
     due = sa.or_(sa.and_(PushOutbox.status == "queued", PushOutbox.next_attempt_at <= now),
@@ -50,10 +54,12 @@ def claim(ids: list[int] | None = None, *, now=None, limit: int = BATCH) -> list
         pick = pick.where(PushOutbox.id.in_(ids))
     if db.session.get_bind().dialect.name == "postgresql":
         pick = pick.with_for_update(skip_locked=True)
+    picked = list(db.session.scalars(pick))
     claimed = list(db.session.scalars(
-        sa.update(PushOutbox).where(PushOutbox.id.in_(pick.scalar_subquery()), due)
+        sa.update(PushOutbox).where(PushOutbox.id.in_(picked), due)
         .values(status="sending", lease_until=lease, attempts=PushOutbox.attempts + 1)
-        .returning(PushOutbox.id).execution_options(synchronize_session=False)))
+        .returning(PushOutbox.id).execution_options(synchronize_session=False))) \
+        if picked else []
     db.session.commit()
     return claimed
 
@@ -103,9 +109,14 @@ def deliver(ids: list[int] | None, sender) -> Stats:
         .join(Unit, Unit.id == Dispatch.unit_id)
         .where(PushOutbox.id.in_(stats.claimed)).order_by(PushOutbox.id)).all()
     sendable = [r for r in rows if r.Device.fcm_token and r.Device.revoked_at is None]
-    outcomes = dict(zip([r.PushOutbox.id for r in sendable], sender.send([
-        alert_message(token=r.Device.fcm_token, dispatch=r.Dispatch, incident=r.Incident,
-                      unit=r.Unit, ttl_s=config["PUSH_TTL_SECONDS"]) for r in sendable])))
+    try:
+        outcomes = dict(zip([r.PushOutbox.id for r in sendable], sender.send([
+            alert_message(token=r.Device.fcm_token, dispatch=r.Dispatch, incident=r.Incident,
+                          unit=r.Unit, ttl_s=config["PUSH_TTL_SECONDS"]) for r in sendable])))
+    except Exception as exc:  # never leave claimed rows to wait out their lease
+        log.exception("sending alerts failed; rescheduling %d", len(rows))
+        outcomes = {r.PushOutbox.id: Outcome("retry", error=f"{type(exc).__name__}: {exc}")
+                    for r in sendable}
     now = utcnow()
     for row in rows:
         settle(row, outcomes.get(row.PushOutbox.id, Outcome("drop_token", error="no token")),

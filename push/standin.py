@@ -148,6 +148,7 @@ class FcmStandIn:
                 self.latency_s = latency_ms / 1000
 
     def answer(self, project: str, body: bytes) -> tuple[int, dict, dict]:
+        arrived = time.time()  # when the request reached us, before the simulated latency
         with self.lock:
             self.attempts += 1
             latency = self.latency_s
@@ -178,8 +179,7 @@ class FcmStandIn:
                     status, payload = error_body(code)
                     return status, payload, {}
             name = f"projects/{project}/messages/{len(self.messages) + 1}"
-            self.messages.append({"name": name, "message": message,
-                                  "received_at": time.time()})
+            self.messages.append({"name": name, "message": message, "received_at": arrived})
         return 200, {"name": name}, {}
 
 

@@ -20,18 +20,30 @@ class SiagaWorker(Worker):
         return super().main_work_horse(*args, **kwargs)
 
 
+def warm(runtime) -> None:
+    """Build the sender and fetch its OAuth token in the parent, so that every forked job
+    starts with both instead of paying a key load and a token round trip per alert."""
+    if runtime.configured:
+        runtime.sender.app.credential.get_access_token()
+
+
 def run_worker(app, runtime, *, burst: bool = False) -> None:
     db.engine.dispose()
+    warm(runtime)
     stop = threading.Event()
 
     def relay():
         from push import jobs
 
+        rounds = 0
         while not stop.wait(RELAY_INTERVAL_S):
+            rounds += 1
             try:
                 runtime.queue.enqueue(jobs.relay_job, job_timeout=300)
-            except Exception:  # Redis down: try again next round
-                log.warning("relay could not enqueue", exc_info=True)
+                if rounds % 360 == 0:  # every 30 min: tokens live an hour
+                    warm(runtime)
+            except Exception:  # Redis or the token endpoint down: try again next round
+                log.warning("relay round failed", exc_info=True)
 
     if not burst:
         threading.Thread(target=relay, name="siaga-relay", daemon=True).start()

@@ -248,3 +248,30 @@ def test_off_duty_or_tokenless_phones_get_no_alert_and_the_operator_is_told(push
     db.session.rollback()
     work(push_app)
     assert standin.attempts == 0
+
+
+def test_a_crash_while_sending_reschedules_instead_of_waiting_out_the_lease(push_app,
+                                                                            monkeypatch):
+    dispatch_dmk(push_app)
+    sender = push_app.extensions["siaga.push"].sender
+
+    def broken(messages):
+        raise RuntimeError("socket exploded")
+
+    monkeypatch.setattr(sender, "send", broken)
+    from push.delivery import deliver
+    stats = deliver(None, sender)
+    assert stats.retry == 1
+    row, = outbox()
+    assert row.status == "queued" and row.last_error.startswith("RuntimeError")
+
+
+def test_claim_never_hands_out_more_than_its_limit(push_app):
+    for _ in range(3):
+        dispatch_dmk(push_app, token=f"tok-{uuid.uuid4()}")
+    db.session.execute(sa.update(PushOutbox).values(status="queued"))
+    db.session.commit()
+    total = count("push_outbox")
+    batches = [claim(None, limit=2) for _ in range(total)]
+    assert all(len(b) <= 2 for b in batches)
+    assert sorted(i for b in batches for i in b) == list(range(1, total + 1))

@@ -1,0 +1,158 @@
+"""Push fan-out: dispatch commit → alert at the FCM endpoint, through RQ and firebase-admin.
+
+A real `flask worker` (RQ, forking) delivers to the local FCM stand-in, whose answers take
+--fcm-latency-ms like Google's do. Measured in one run:
+- latency from the dispatch's commit to the request reaching the stand-in (p50/p95);
+- messages/s through one worker for a burst of dispatches to a unit with many phones;
+- the same messages sent by a bare firebase-admin send_each loop (the ceiling), as a ratio.
+
+    ./dev bench push                         # 30 single dispatches, 20 × 50-phone burst
+    ./dev bench push --fcm-latency-ms 120
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+import sqlalchemy as sa
+from redis import Redis
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DB = "siaga112_bench_push"
+REDIS_URL = "redis://127.0.0.1:6379/14"
+
+
+def pct(values, q):
+    values = sorted(values)
+    return values[max(0, int(len(values) * q) - 1)]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--fcm-latency-ms", type=int, default=60)
+    parser.add_argument("--singles", type=int, default=30)
+    parser.add_argument("--phones", type=int, default=50)
+    parser.add_argument("--burst", type=int, default=20)
+    args = parser.parse_args()
+
+    admin_url = os.environ.get("SIAGA_TEST_POSTGRES_ADMIN",
+                               "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)'))
+        conn.execute(sa.text(f'CREATE DATABASE "{DB}"'))
+    admin.dispose()
+    url = sa.engine.make_url(admin_url).set(database=DB).render_as_string(hide_password=False)
+    Redis.from_url(REDIS_URL).flushdb()
+
+    from flask_migrate import upgrade
+
+    from backend import create_app
+    from backend.accounts.models import User
+    from backend.devices.models import Device
+    from backend.extensions import db
+    from backend.incidents.service import confirm_report, create_call_report, dispatch_units
+    from backend.regencies.service import ensure_regency
+    from backend.seed import seed_demo
+    from backend.units.models import Unit
+    from push.fcm import FcmSender
+    from push.delivery import alert_message
+    from push.standin import FcmStandIn
+
+    standin = FcmStandIn()
+    standin.start()
+    standin.set_faults(latency_ms=args.fcm_latency_ms)
+    config = {"DATABASE_URL": url, "REDIS_URL": REDIS_URL, "FCM_ENDPOINT": standin.url,
+              "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000", "ESCALATION_SECONDS": "default=3600"}
+    app = create_app(config)
+    env = dict(os.environ, FLASK_APP="backend", **{k: str(v) for k, v in config.items()},
+               LOG_LEVEL="WARNING")
+    worker = None
+    try:
+        with app.app_context():
+            upgrade()
+            regency = ensure_regency(code="1606", name="Musi Banyuasin")
+            seed_demo(regency)
+            operator = db.session.scalar(sa.select(User).where(User.username == "operator1"))
+            unit = db.session.scalar(sa.select(Unit).where(Unit.call_sign == "DMK-SKY-1"))
+            single = db.session.scalar(sa.select(Unit).where(Unit.call_sign == "DMK-SKY-2"))
+            crew = db.session.scalar(sa.select(User).where(User.username == "dmk-sky-1"))
+            crew2 = db.session.scalar(sa.select(User).where(User.username == "dmk-sky-2"))
+            db.session.add_all(
+                [Device(regency_id=regency.id, kind="responder", platform="android",
+                        app_version="bench", locale="id", key_hash=f"bench-{i}",
+                        user_id=crew.id, fcm_token=f"bench-token-{i}")
+                 for i in range(args.phones)] +
+                [Device(regency_id=regency.id, kind="responder", platform="android",
+                        app_version="bench", locale="id", key_hash="bench-single",
+                        user_id=crew2.id, fcm_token="bench-single-token")])
+            db.session.commit()
+            incidents = []
+            for i in range(args.singles + args.burst):
+                report = create_call_report(actor=operator, category="fire", note=f"bench {i}",
+                                            lat=-2.88, lon=103.85, caller_phone=None)
+                incidents.append(confirm_report(actor=operator, ref=report.ref).number)
+            db.session.commit()
+
+            worker = subprocess.Popen([os.path.join(sys.prefix, "bin", "flask"), "worker"],
+                                      cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                                      stderr=subprocess.DEVNULL)
+            time.sleep(2)  # worker up
+
+            def arrived(count, timeout=60):
+                deadline = time.monotonic() + timeout
+                while len(standin.messages) < count and time.monotonic() < deadline:
+                    time.sleep(0.005)
+                return len(standin.messages) >= count
+
+            latencies = []
+            for number in incidents[:args.singles]:
+                before = len(standin.messages)
+                dispatch_units(actor=operator, number=number, unit_ids=[single.id])
+                db.session.commit()
+                committed = time.time()
+                assert arrived(before + 1), "alert never arrived"
+                latencies.append((standin.messages[before]["received_at"] - committed) * 1000)
+
+            start_count, started = len(standin.messages), time.time()
+            for number in incidents[args.singles:]:
+                dispatch_units(actor=operator, number=number, unit_ids=[unit.id])
+                db.session.commit()
+            total = args.burst * args.phones
+            assert arrived(start_count + total, timeout=300), "burst did not complete"
+            worker_rate = total / (standin.messages[-1]["received_at"] - started)
+
+            # Baseline: the bare SDK, same messages, same stand-in, batches of one dispatch.
+            from backend.incidents.models import Dispatch, Incident
+            sample = db.session.execute(sa.select(Dispatch, Incident).join(
+                Incident, Incident.id == Dispatch.incident_id).limit(1)).one()
+            sender = FcmSender(project_id="bench", endpoint=standin.url)
+            batches = [[alert_message(token=f"bench-token-{i}", dispatch=sample.Dispatch,
+                                      incident=sample.Incident, unit=unit, ttl_s=600)
+                        for i in range(args.phones)] for _ in range(args.burst)]
+            sender.send(batches[0][:1])  # warm the token
+            t0 = time.perf_counter()
+            for batch in batches:
+                sender.send(batch)
+            bare_rate = total / (time.perf_counter() - t0)
+            sender.close()
+    finally:
+        if worker:
+            worker.terminate()
+            worker.wait(10)
+        standin.stop()
+
+    print(f"\nPush fan-out, FCM latency {args.fcm_latency_ms} ms, one RQ worker, "
+          f"{os.cpu_count()} CPUs")
+    print(f"dispatch commit → alert at FCM ({args.singles} dispatches): "
+          f"p50 {statistics.median(latencies):.0f} ms, p95 {pct(latencies, .95):.0f} ms")
+    print(f"burst {args.burst} dispatches × {args.phones} phones: {worker_rate:.0f} msg/s; "
+          f"bare firebase-admin loop: {bare_rate:.0f} msg/s; ratio {worker_rate / bare_rate:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,6 +1,10 @@
 # Production image: gunicorn serving the API; PostgreSQL+PostGIS and Redis are external.
 #   docker build -t siaga112 .
-#   docker run -e DATABASE_URL=postgresql+psycopg://user:pass@db/siaga112 -p 8112:8112 siaga112
+#   docker run -e DATABASE_URL=postgresql+psycopg://user:pass@db/siaga112 \
+#              -e REDIS_URL=redis://redis:6379/0 -e FCM_CREDENTIALS=/run/secrets/fcm.json \
+#              -e SECRET_KEY=... -p 8112:8112 siaga112
+# The alert worker is the same image with another command:
+#   docker run ...same env... siaga112 flask worker
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \

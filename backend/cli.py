@@ -70,7 +70,9 @@ def register(app: Flask) -> None:
 
     @app.cli.command("worker")
     @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
-    def worker(burst: bool):
+    @click.option("--fork/--no-fork", default=False,
+                  help="Run each job in a forked child (isolation) instead of in-process.")
+    def worker(burst: bool, fork: bool):
         """Run the RQ alert worker (with scheduler) and the outbox relay. Needs REDIS_URL."""
         from push.runtime import RqRuntime
         from push.worker import run_worker
@@ -79,7 +81,7 @@ def register(app: Flask) -> None:
         if not isinstance(runtime, RqRuntime):
             raise click.ClickException("set REDIS_URL: without Redis the web process "
                                        "delivers alerts itself (embedded profile)")
-        run_worker(current_app._get_current_object(), runtime, burst=burst)
+        run_worker(current_app._get_current_object(), runtime, burst=burst, fork=fork)
 
     devices = click.Group("devices", help="Manage devices.")
     app.cli.add_command(devices)

@@ -64,7 +64,7 @@ class FcmSender:
                 service = messaging._get_messaging_service(self.app)
             finally:
                 messaging._MessagingService.FCM_URL = default
-        no_retries = HTTPAdapter(pool_maxsize=32, max_retries=Retry(
+        no_retries = HTTPAdapter(pool_connections=100, pool_maxsize=100, max_retries=Retry(
             total=0, connect=0, read=0, status=0, redirect=0, raise_on_status=False))
         for prefix in ("http://", "https://", "https://fcm.googleapis.com"):
             service._client.session.mount(prefix, no_retries)

@@ -275,3 +275,18 @@ def test_claim_never_hands_out_more_than_its_limit(push_app):
     batches = [claim(None, limit=2) for _ in range(total)]
     assert all(len(b) <= 2 for b in batches)
     assert sorted(i for b in batches for i in b) == list(range(1, total + 1))
+
+
+@pytest.mark.parametrize("mode", ["--no-fork", "--fork"])
+def test_flask_worker_command_delivers(push_app, standin, mode):
+    """The documented worker command, in both modes (forking renews the DB pool per child)."""
+    dispatch_dmk(push_app)
+    result = push_app.test_cli_runner().invoke(args=["worker", "--burst", mode])
+    assert result.exit_code == 0, result.output
+    assert [m["message"]["token"] for m in standin.messages] == ["tok-dmk-sky-1"]
+    assert [r.status for r in outbox()] == ["sent"]
+
+
+def test_flask_worker_refuses_to_run_without_redis(app):
+    result = app.test_cli_runner().invoke(args=["worker", "--burst"])
+    assert result.exit_code != 0 and "REDIS_URL" in result.output

@@ -8,12 +8,13 @@ from backend.accounts.models import ROLES, User
 from backend.accounts.service import create_user, require
 from backend.auth import SESSION_SECURITY, check_csrf, current_user
 from backend.categories import CATEGORY_CODES
-from backend.errors import NotFound
+from backend.errors import NotFound, ValidationFailed
 from backend.extensions import Blueprint, db
 from backend.incidents.schemas import UnitRead
 from backend.schemas import StrictBoolean, StrictFloat, StrictString
 from backend.units.models import AGENCY_TYPES, Agency
-from backend.units.service import agency_types_for, create_agency, create_unit, set_routing
+from backend.units.service import (agency_types_for, create_agency, create_unit, get_unit,
+                                   set_routing)
 from api.operator import UserRead, unit_dict
 
 blp = Blueprint("admin", __name__, url_prefix="/v1/admin", description="Regency administration")
@@ -65,6 +66,8 @@ class UserArgs(Schema):
     role = StrictString(required=True, validate=validate.OneOf(ROLES))
     password = StrictString(required=True, validate=validate.Length(min=10, max=200))
     locale = StrictString(load_default="id", validate=validate.OneOf(["id", "en"]))
+    unit_id = fields.Integer(strict=True, load_default=None, allow_none=True, metadata={
+        "description": "Required for responders: the unit they ride with."})
 
 
 class UserList(Schema):
@@ -157,7 +160,14 @@ def add_user(args):
     """Create a console account in the admin's regency."""
     admin = current_user()
     require(admin, "admin")
+    unit_id = args.pop("unit_id")
+    if (args["role"] == "responder") != (unit_id is not None):
+        raise ValidationFailed("Responders need a unit; other roles have none.",
+                               details={"unit_id": ["required for responders only"]})
+    if unit_id is not None:
+        get_unit(actor=admin, unit_id=unit_id)  # 404 unless it is in the admin's regency
     user = create_user(regency_id=admin.regency_id, **args)
+    user.unit_id = unit_id
     db.session.commit()
     return user
 

@@ -48,6 +48,7 @@ class UserRead(Schema):
     name = fields.String(required=True)
     role = fields.String(required=True)
     locale = fields.String(required=True)
+    unit_id = fields.Integer(allow_none=True)
 
 
 class SessionRead(Schema):

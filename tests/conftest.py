@@ -147,3 +147,17 @@ def staff(app):
     db.session.commit()
     db.session.expunge_all()
     return users
+
+
+@pytest.fixture
+def live_server(app, staff):
+    """The test app served over real HTTP (threaded) on a free loopback port."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 
 import xstatic.pkg.leaflet
-from flask import (Blueprint, abort, current_app, g, redirect, render_template, request,
+from flask import (Blueprint, abort, current_app, redirect, render_template, request,
                    send_from_directory, session, url_for)
 
 from backend.accounts.service import PERMISSIONS, authenticate_user
-from backend.auth import check_csrf, client_address, csrf_token, current_user, login_session
-from backend.errors import ApiError, NotAllowed, Unauthorized
+from backend.auth import check_csrf, client_address, csrf_token, login_session, signed_in_user
+from backend.errors import ApiError, NotAllowed
 from backend.extensions import db
 from backend.i18n import catalogue, category_label, format_time, translate
 from backend.incidents import service as incidents
@@ -32,7 +32,7 @@ def _csrf():
 def locale() -> str:
     if "lang" in session:
         return session["lang"]
-    user = g.get("user")
+    user = signed_in_user() if request else None
     return user.locale if user else "id"
 
 
@@ -41,13 +41,6 @@ def _helpers():
     return {"t": lambda key: translate(key, locale()), "locale": locale,
             "category": lambda code: category_label(code, locale()), "wib": format_time,
             "csrf_token": csrf_token}
-
-
-def _signed_in():
-    try:
-        return current_user()
-    except Unauthorized:
-        return None
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -83,7 +76,7 @@ def language(code):
 
 
 def _page(template, **context):
-    user = _signed_in()
+    user = signed_in_user()
     if user is None:
         return redirect(url_for("console.login"))
     return render_template(template, user=user, can=lambda p: user.role in PERMISSIONS[p],
@@ -98,7 +91,7 @@ def inbox():
 
 @bp.route("/incidents/<number>")
 def incident(number):
-    user = _signed_in()
+    user = signed_in_user()
     if user is None:
         return redirect(url_for("console.login"))
     try:
@@ -111,7 +104,7 @@ def incident(number):
 
 @bp.route("/units")
 def units():
-    user = _signed_in()
+    user = signed_in_user()
     if user is None:
         return redirect(url_for("console.login"))
     return _page("console/units.html", units=list_units(actor=user))
@@ -119,7 +112,7 @@ def units():
 
 @bp.route("/audit")
 def audit():
-    user = _signed_in()
+    user = signed_in_user()
     if user is None:
         return redirect(url_for("console.login"))
     try:

@@ -14,8 +14,7 @@ from marshmallow import Schema, fields
 
 from backend.accounts.service import authenticate_user
 from backend.auth import (SESSION_SECURITY, check_csrf, client_address, csrf_token,
-                          current_user, login_session)
-from backend.errors import Unauthorized
+                          current_user, login_session, signed_in_user)
 from backend.extensions import Blueprint, db
 from backend.feed.service import Cursor, feed_head, read_changes
 from backend.incidents import service as incidents
@@ -66,11 +65,7 @@ def unit_dict(unit, agency) -> dict:
 @blp.response(200, SessionRead)
 def get_session():
     """Show the signed-in user (or null) and the CSRF token for unsafe requests."""
-    try:
-        user = current_user()
-    except Unauthorized:  # not signed in is a normal answer here
-        user = None
-    return {"user": user, "csrf_token": csrf_token()}
+    return {"user": signed_in_user(), "csrf_token": csrf_token()}
 
 
 @blp.route("/session", methods=["POST"])

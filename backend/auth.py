@@ -7,7 +7,7 @@ from __future__ import annotations
 import hmac
 import secrets
 
-from flask import g, request, session
+from flask import request, session
 
 from backend.accounts.models import User
 from backend.devices.models import Device
@@ -20,21 +20,39 @@ SESSION_SECURITY = [{"consoleSession": []}]
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
+def _per_request(name: str, load):
+    # Cached on the request itself, never on `g`: an app context can outlive a request
+    # (tests, CLI), and a cached identity must never leak into the next request.
+    key = f"siaga.{name}"
+    if key not in request.environ:
+        request.environ[key] = load()
+    return request.environ[key]
+
+
 def current_device() -> Device:
     """The device whose bearer key authenticates this request (401 otherwise)."""
-    if "device" not in g:
-        g.device = authenticate_device(request.headers.get("Authorization"))
-    return g.device
+    return _per_request("device",
+                        lambda: authenticate_device(request.headers.get("Authorization")))
+
+
+def _load_user() -> User:
+    user = db.session.get(User, session.get("uid")) if session.get("uid") else None
+    if user is None or not user.active or session.get("ver") != _session_version(user):
+        raise Unauthorized("Sign in first.", code="not_signed_in")
+    return user
 
 
 def current_user() -> User:
     """The signed-in console user (401 otherwise)."""
-    if "user" not in g:
-        user = db.session.get(User, session.get("uid")) if session.get("uid") else None
-        if user is None or not user.active or session.get("ver") != _session_version(user):
-            raise Unauthorized("Sign in first.", code="not_signed_in")
-        g.user = user
-    return g.user
+    return _per_request("user", _load_user)
+
+
+def signed_in_user() -> User | None:
+    """The console user if one is signed in, else None."""
+    try:
+        return current_user()
+    except Unauthorized:
+        return None
 
 
 def _session_version(user: User) -> str:

@@ -32,7 +32,14 @@ migrate = Migrate()
 
 
 class StrictParser(FlaskParser):
-    """webargs parser that uses the project's strict JSON and error codes."""
+    """webargs parser that uses the project's strict JSON and error codes.
+
+    Unknown query parameters are refused (a misspelt filter is a client bug); unknown JSON
+    fields follow each schema's own Meta.unknown.
+    """
+
+    DEFAULT_UNKNOWN_BY_LOCATION = {**FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION,
+                                   "query": ma.RAISE, "querystring": ma.RAISE}
 
     def _raw_load_json(self, req):
         data = req.get_data(cache=True)

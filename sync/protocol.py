@@ -125,7 +125,9 @@ class SyncRequest(_Lenient):
     protocol = fields.Integer(strict=True, required=True, metadata={"enum": list(SUPPORTED_PROTOCOLS)})
     device_time = UTCDateTime(required=True, metadata={
         "description": "Phone clock when the request was sent; used to correct op times."})
-    cursor = StrictString(load_default=None, allow_none=True)
+    cursor = StrictString(load_default=None, allow_none=True, metadata={
+        "pattern": r"^c1\.\d{1,19}\.\d{1,19}$",
+        "description": "Opaque: null first, then exactly what the last reply said."})
     # Raw on purpose: each op is validated on its own so one bad op cannot fail the request.
     ops = fields.List(fields.Raw(metadata={"allOf": [{"$ref": "#/components/schemas/Op"}]}),
                       load_default=list, metadata={"maxItems": 100})

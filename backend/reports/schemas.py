@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import RAISE, Schema, fields, validate
 
 
 class LocationRead(Schema):
@@ -36,5 +36,8 @@ class ReportList(Schema):
 
 
 class ReportListArgs(Schema):
+    class Meta:
+        unknown = RAISE  # a misspelt query parameter is a client bug worth a 422
+
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
     before = fields.String(load_default=None, validate=validate.Regexp(r"^R-\d{1,18}$"))

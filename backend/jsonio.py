@@ -14,12 +14,20 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+def _loads(data: bytes | str) -> Any:
+    """Standard JSON only; ValueError (UnicodeDecodeError is one) on anything else."""
+    text = data.decode("utf-8") if isinstance(data, (bytes, bytearray)) else data
+    try:
+        return json.loads(text, parse_constant=_refuse_constant)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+
+
 def loads_strict(data: bytes | str) -> Any:
     """Parse a request body; raise ApiError(400, malformed_json) on anything but standard JSON."""
     try:
-        text = data.decode("utf-8") if isinstance(data, (bytes, bytearray)) else data
-        return json.loads(text, parse_constant=_refuse_constant)
-    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        return _loads(data)
+    except ValueError as exc:
         raise ApiError(f"Body is not valid JSON: {exc}", code="malformed_json", status=400) from None
 
 
@@ -28,7 +36,7 @@ class StrictJSONProvider(DefaultJSONProvider):
     sort_keys = False
 
     def loads(self, s, **kwargs):
-        return loads_strict(s)
+        return _loads(s)
 
 
 class StrictRequest(Request):

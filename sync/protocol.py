@@ -116,7 +116,7 @@ class Op(_Lenient):
                        "responders: dispatch.ack → DispatchAckData, dispatch.decline → "
                        "DispatchDeclineData, dispatch.status → DispatchStatusData, "
                        "responder.location → ResponderLocationData.",
-        "oneOf": [{"$ref": f"#/components/schemas/{name}"} for name in (
+        "anyOf": [{"$ref": f"#/components/schemas/{name}"} for name in (
             "ReportCreateData", "ReportCancelData", "ReportUpdateNoteData", "DispatchAckData",
             "DispatchDeclineData", "DispatchStatusData", "ResponderLocationData")]})
 

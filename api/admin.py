@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from marshmallow import Schema, fields, validate
 
 from backend.accounts.models import ROLES, User
+from backend.accounts.schemas import UserRead
 from backend.accounts.service import create_user, require
 from backend.auth import SESSION_SECURITY, check_csrf, current_user
 from backend.categories import CATEGORY_CODES
@@ -15,7 +16,7 @@ from backend.schemas import StrictBoolean, StrictFloat, StrictString
 from backend.units.models import AGENCY_TYPES, Agency
 from backend.units.service import (agency_types_for, create_agency, create_unit, get_unit,
                                    set_routing)
-from api.operator import UserRead, unit_dict
+from api.operator import unit_dict
 
 blp = Blueprint("admin", __name__, url_prefix="/v1/admin", description="Regency administration")
 blp.before_request(check_csrf)

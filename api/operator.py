@@ -12,6 +12,7 @@ import urllib.parse
 from flask import Response, current_app, request, session, stream_with_context
 from marshmallow import Schema, fields
 
+from backend.accounts.schemas import Credentials, UserRead
 from backend.accounts.service import authenticate_user
 from backend.auth import (SESSION_SECURITY, check_csrf, client_address, csrf_token,
                           current_user, login_session, signed_in_user)
@@ -24,7 +25,6 @@ from backend.incidents.schemas import (AuditList, CallReportArgs, ConfirmArgs, D
                                        PriorityArgs,
                                        RejectArgs, ReportDetail, StatusArgs, TriageReport,
                                        UnitList, UnitRead)
-from backend.schemas import StrictString
 from backend.units.service import list_units, set_unit_duty
 
 blp = Blueprint("operator", __name__, url_prefix="/v1/operator",
@@ -34,20 +34,6 @@ blp.before_request(check_csrf)
 STAFF_ERRORS = {401: "not_signed_in", 403: "forbidden (role) or csrf_failed"}
 FEED_SECONDS = 55     # a stream ends before proxies time out; EventSource reconnects itself
 FEED_POLL_S = 0.5
-
-
-class LoginArgs(Schema):
-    username = StrictString(required=True)
-    password = StrictString(required=True)
-
-
-class UserRead(Schema):
-    id = fields.Integer(required=True)
-    username = fields.String(required=True)
-    name = fields.String(required=True)
-    role = fields.String(required=True)
-    locale = fields.String(required=True)
-    unit_id = fields.Integer(allow_none=True)
 
 
 class SessionRead(Schema):
@@ -69,7 +55,7 @@ def get_session():
 
 
 @blp.route("/session", methods=["POST"])
-@blp.arguments(LoginArgs)
+@blp.arguments(Credentials)
 @blp.response(200, SessionRead)
 @blp.errors({401: "invalid_credentials", 403: "csrf_failed",
              429: "rate_limited: 5 failures per username and client in 15 minutes"})

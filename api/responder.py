@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import current_app
 from marshmallow import Schema, fields, validate
 
+from backend.accounts.schemas import Credentials
 from backend.auth import DEVICE_SECURITY, client_address, current_device
 from backend.extensions import Blueprint, db
 from backend.incidents import service as incidents
@@ -21,11 +22,6 @@ blp = Blueprint("responder", __name__, url_prefix="/v1/responder",
                 description="Responder phones (device key of a responder device)")
 ERRORS = {401: "missing/invalid/revoked device key or responder_not_signed_in",
           403: "wrong_device_kind"}
-
-
-class SignInArgs(Schema):
-    username = StrictString(required=True)
-    password = StrictString(required=True)
 
 
 class ResponderRead(Schema):
@@ -81,7 +77,7 @@ def _assignment(dispatch: Dispatch, incident: Incident) -> dict:
 
 @blp.route("/session", methods=["POST"])
 @blp.doc(security=DEVICE_SECURITY)
-@blp.arguments(SignInArgs)
+@blp.arguments(Credentials)
 @blp.response(200, ResponderRead)
 @blp.errors({**ERRORS, 403: "wrong_device_kind, not_a_responder, wrong_regency",
              429: "rate_limited"})

@@ -17,6 +17,8 @@ import time
 
 import sqlalchemy as sa
 
+from bench.common import fresh_postgres
+
 DB = "siaga112_bench_geo"
 
 
@@ -36,14 +38,7 @@ def main():
     parser.add_argument("--reports", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=200)
     args = parser.parse_args()
-    admin_url = os.environ.get("SIAGA_TEST_POSTGRES_ADMIN",
-                               "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)'))
-        conn.execute(sa.text(f'CREATE DATABASE "{DB}"'))
-    admin.dispose()
-    url = sa.engine.make_url(admin_url).set(database=DB).render_as_string(hide_password=False)
+    url = fresh_postgres(DB)
 
     from flask_migrate import upgrade
 

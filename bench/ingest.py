@@ -28,6 +28,8 @@ from datetime import datetime, timezone
 import psycopg
 import sqlalchemy as sa
 
+from bench.common import fresh_postgres
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DB = "siaga112_bench"
 
@@ -45,13 +47,8 @@ def make_op(i: int) -> dict:
 
 # ---------------------------------------------------------------- database setup
 
-def prepare_database(admin_url: str) -> str:
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)'))
-        conn.execute(sa.text(f'CREATE DATABASE "{DB}"'))
-    admin.dispose()
-    url = sa.engine.make_url(admin_url).set(database=DB).render_as_string(hide_password=False)
+def prepare_database() -> str:
+    url = fresh_postgres(DB)
     env = dict(os.environ, DATABASE_URL=url, FLASK_APP="backend")
     for cmd in (["flask", "db", "upgrade"], ["flask", "seed"]):
         subprocess.run([os.path.join(sys.prefix, "bin", cmd[0]), *cmd[1:]], cwd=ROOT, env=env,
@@ -204,9 +201,7 @@ def main():
     parser.add_argument("--web-threads", type=int, default=2)
     parser.add_argument("--port", type=int, default=8190)
     args = parser.parse_args()
-    admin = os.environ.get("SIAGA_TEST_POSTGRES_ADMIN",
-                           "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-    url = prepare_database(admin)
+    url = prepare_database()
     dsn = psycopg_dsn(url)
 
     env = dict(os.environ, DATABASE_URL=url, PORT=str(args.port), ACCESS_LOG="",

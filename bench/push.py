@@ -21,6 +21,8 @@ import time
 import sqlalchemy as sa
 from redis import Redis
 
+from bench.common import fresh_postgres
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DB = "siaga112_bench_push"
 REDIS_URL = "redis://127.0.0.1:6379/14"
@@ -75,14 +77,7 @@ def main():
     parser.add_argument("--fork", action="store_true", help="measure `flask worker --fork`")
     args = parser.parse_args()
 
-    admin_url = os.environ.get("SIAGA_TEST_POSTGRES_ADMIN",
-                               "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)'))
-        conn.execute(sa.text(f'CREATE DATABASE "{DB}"'))
-    admin.dispose()
-    url = sa.engine.make_url(admin_url).set(database=DB).render_as_string(hide_password=False)
+    url = fresh_postgres(DB)
     Redis.from_url(REDIS_URL).flushdb()
 
     from flask_migrate import upgrade

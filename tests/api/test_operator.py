@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 import threading
 
-import pytest
 import sqlalchemy as sa
 
 from backend.incidents.models import Dispatch, Incident

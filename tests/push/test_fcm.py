@@ -7,15 +7,6 @@ import pytest
 from firebase_admin import messaging
 
 from push.fcm import FcmSender
-from push.standin import FcmStandIn
-
-
-@pytest.fixture
-def standin():
-    server = FcmStandIn()
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

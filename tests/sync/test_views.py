@@ -9,7 +9,6 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import sqlalchemy as sa
 
-from backend.extensions import db
 from backend.reports.models import Report
 from tests.helpers import count, create_op, fetch, now_iso, register, row_counts, sync
 

@@ -94,8 +94,8 @@ class ThreadRuntime(PushRuntime):
         self.thread: threading.Thread | None = None
 
     def start(self) -> None:
-        if not self.app.config["PUSH_THREAD"]:
-            return
+        if not self.app.config["PUSH_THREAD"] or (self.thread and self.thread.is_alive()):
+            return  # the common case, on every request: no lock
         with self._lock:
             if self.thread is None or not self.thread.is_alive():
                 self.thread = threading.Thread(target=self._loop, name="siaga-push",

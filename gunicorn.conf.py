@@ -6,7 +6,9 @@ bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8112')}"
 # cores + 1 processes of 2 threads measured best on 2 cores (bench/ingest.py); GIL-bound work
 # prefers processes, threads cover the waits on PostgreSQL.
 workers = int(os.environ.get("WEB_WORKERS", multiprocessing.cpu_count() + 1))
-threads = int(os.environ.get("WEB_THREADS", 2))
+# Each console keeps one thread busy with its live feed (server-sent events), so a shift of
+# 12 operators needs headroom beyond the 2 threads that suit pure API ingestion best.
+threads = int(os.environ.get("WEB_THREADS", 8))
 worker_class = "gthread"
 timeout = 30
 graceful_timeout = 20

@@ -32,7 +32,7 @@ def _csrf():
 def locale() -> str:
     if "lang" in session:
         return session["lang"]
-    user = signed_in_user() if request else None
+    user = signed_in_user()
     return user.locale if user else "id"
 
 

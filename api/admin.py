@@ -4,15 +4,15 @@ from __future__ import annotations
 import sqlalchemy as sa
 from marshmallow import Schema, fields, validate
 
-from backend.accounts.models import ROLES, User
+from backend.accounts.models import User
 from backend.accounts.schemas import UserRead
 from backend.accounts.service import create_user, require
 from backend.auth import SESSION_SECURITY, check_csrf, current_user
 from backend.categories import CATEGORY_CODES
-from backend.errors import NotFound, ValidationFailed
+from backend.errors import NotFound
 from backend.extensions import Blueprint, db
 from backend.incidents.schemas import UnitRead
-from backend.schemas import StrictBoolean, StrictFloat, StrictString
+from backend.schemas import Id, StrictBoolean, StrictFloat, StrictString
 from backend.units.models import AGENCY_TYPES, Agency
 from backend.units.service import (agency_types_for, create_agency, create_unit, get_unit,
                                    set_routing)
@@ -20,6 +20,7 @@ from api.operator import unit_dict
 
 blp = Blueprint("admin", __name__, url_prefix="/v1/admin", description="Regency administration")
 blp.before_request(check_csrf)
+STAFF_ROLES = ("operator", "supervisor", "admin")
 ERRORS = {401: "not_signed_in", 403: "forbidden (admins only) or csrf_failed"}
 
 
@@ -42,7 +43,7 @@ class AgencyList(Schema):
 
 
 class UnitArgs(Schema):
-    agency_id = fields.Integer(strict=True, required=True)
+    agency_id = Id(required=True)
     name = StrictString(required=True, validate=validate.Length(min=2, max=120))
     call_sign = StrictString(required=True, validate=validate.Length(min=1, max=40))
     post_name = StrictString(required=True, validate=validate.Length(min=1, max=120))
@@ -64,11 +65,17 @@ class RoutingTable(Schema):
 class UserArgs(Schema):
     username = StrictString(required=True, validate=validate.Regexp(r"^[a-z0-9._-]{3,64}$"))
     name = StrictString(required=True, validate=validate.Length(min=1, max=120))
-    role = StrictString(required=True, validate=validate.OneOf(ROLES))
+    role = StrictString(required=True, validate=validate.OneOf(STAFF_ROLES))
     password = StrictString(required=True, validate=validate.Length(min=10, max=200))
     locale = StrictString(load_default="id", validate=validate.OneOf(["id", "en"]))
-    unit_id = fields.Integer(strict=True, load_default=None, allow_none=True, metadata={
-        "description": "Required for responders: the unit they ride with."})
+
+
+class ResponderArgs(Schema):
+    username = StrictString(required=True, validate=validate.Regexp(r"^[a-z0-9._-]{3,64}$"))
+    name = StrictString(required=True, validate=validate.Length(min=1, max=120))
+    password = StrictString(required=True, validate=validate.Length(min=10, max=200))
+    locale = StrictString(load_default="id", validate=validate.OneOf(["id", "en"]))
+    unit_id = Id(required=True, metadata={"description": "The unit they ride with."})
 
 
 class UserList(Schema):
@@ -158,18 +165,25 @@ def users():
 @blp.response(201, UserRead)
 @blp.errors({**ERRORS, 409: "username_taken"})
 def add_user(args):
-    """Create a console account in the admin's regency."""
+    """Create a console account (operator, supervisor, admin) in the admin's regency."""
     admin = current_user()
     require(admin, "admin")
-    unit_id = args.pop("unit_id")
-    if (args["role"] == "responder") != (unit_id is not None):
-        raise ValidationFailed("Responders need a unit; other roles have none.",
-                               details={"unit_id": ["required for responders only"]})
-    if unit_id is not None:
-        get_unit(actor=admin, unit_id=unit_id)  # 404 unless it is in the admin's regency
     user = create_user(regency_id=admin.regency_id, **args)
-    user.unit_id = unit_id
     db.session.commit()
     return user
 
 
+@blp.route("/responders", methods=["POST"])
+@blp.doc(security=SESSION_SECURITY)
+@blp.arguments(ResponderArgs)
+@blp.response(201, UserRead)
+@blp.errors({**ERRORS, 404: "unit_not_found", 409: "username_taken"})
+def add_responder(args):
+    """Create a responder account on one of the regency's units."""
+    admin = current_user()
+    require(admin, "admin")
+    unit = get_unit(actor=admin, unit_id=args.pop("unit_id"))
+    user = create_user(regency_id=admin.regency_id, role="responder", **args)
+    user.unit_id = unit.id
+    db.session.commit()
+    return user

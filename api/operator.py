@@ -21,7 +21,8 @@ from backend.feed.service import Cursor, feed_head, read_changes
 from backend.incidents import service as incidents
 from backend.incidents.schemas import (AuditList, CallReportArgs, ConfirmArgs, DispatchArgs,
                                        DispatchRead, DutyArgs, IncidentDetail, IncidentList,
-                                       IncidentRead, Inbox, ListArgs, MergeArgs, NoteArgs,
+                                       IncidentRead, Inbox, InboxArgs, IncidentListArgs,
+                                       MergeArgs, NoteArgs,
                                        PriorityArgs,
                                        RejectArgs, ReportDetail, StatusArgs, TriageReport,
                                        UnitList, UnitRead)
@@ -79,7 +80,7 @@ def logout():
 
 @blp.route("/inbox")
 @blp.doc(security=SESSION_SECURITY)
-@blp.arguments(ListArgs, location="query")
+@blp.arguments(InboxArgs, location="query")
 @blp.response(200, Inbox)
 @blp.errors(STAFF_ERRORS)
 def inbox(args):
@@ -165,7 +166,7 @@ def split(ref):
 
 @blp.route("/incidents")
 @blp.doc(security=SESSION_SECURITY)
-@blp.arguments(ListArgs, location="query")
+@blp.arguments(IncidentListArgs, location="query")
 @blp.response(200, IncidentList)
 @blp.errors(STAFF_ERRORS)
 def list_incidents(args):

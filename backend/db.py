@@ -39,6 +39,11 @@ class UTCDateTime(TypeDecorator):
             timezone.utc)
 
 
+def in_range(value: int, *, big: bool = True) -> bool:
+    """Whether an id from a URL or a ref fits its column (out of range = no such row)."""
+    return 0 < value <= (2**63 - 1 if big else 2**31 - 1)
+
+
 def dialect_name() -> str:
     return db.session.get_bind().dialect.name
 

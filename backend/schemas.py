@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import timezone
 
-from marshmallow import fields
+from marshmallow import fields, validate
 
 
 class StrictFloat(fields.Float):
@@ -23,12 +23,29 @@ class StrictBoolean(fields.Boolean):
 
 
 class StrictString(fields.String):
-    """A JSON string (numbers are not turned into strings)."""
+    """A JSON string (numbers are not turned into strings) without NUL characters, which
+    PostgreSQL cannot store: refusing them here keeps them a 422, never a 5xx."""
+
+    def __init__(self, **kwargs):
+        validators = kwargs.get("validate") or []
+        validators = validators if isinstance(validators, (list, tuple)) else [validators]
+        if not any(isinstance(v, validate.Regexp) for v in validators):  # publish the rule
+            kwargs["metadata"] = {"pattern": "^[^\x00]*$", **kwargs.get("metadata", {})}
+        super().__init__(**kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, str):
+        if not isinstance(value, str) or "\x00" in value:
             raise self.make_error("invalid")
         return super()._deserialize(value, attr, data, **kwargs)
+
+
+INT32_MAX, INT64_MAX = 2**31 - 1, 2**63 - 1
+
+
+def Id(*, big: bool = False, **kwargs) -> fields.Integer:
+    """A row id as a strict JSON integer within its column's range (else a 422, not a 5xx)."""
+    return fields.Integer(strict=True,
+                          validate=validate.Range(1, INT64_MAX if big else INT32_MAX), **kwargs)
 
 
 class UTCDateTime(fields.AwareDateTime):

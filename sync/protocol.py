@@ -10,7 +10,7 @@ from marshmallow import EXCLUDE, Schema, fields, validate
 
 from backend.categories import CATEGORY_CODES
 from backend.reports.models import LOCATION_SOURCES
-from backend.schemas import StrictBoolean, StrictFloat, StrictString, UTCDateTime
+from backend.schemas import Id, StrictBoolean, StrictFloat, StrictString, UTCDateTime
 
 PROTOCOL_VERSION = 1
 SUPPORTED_PROTOCOLS = (1,)
@@ -69,16 +69,16 @@ class ReportUpdateNoteData(_Lenient):
 
 
 class DispatchAckData(_Lenient):
-    dispatch = fields.Integer(strict=True, required=True)
+    dispatch = Id(big=True, required=True)
 
 
 class DispatchDeclineData(_Lenient):
-    dispatch = fields.Integer(strict=True, required=True)
+    dispatch = Id(big=True, required=True)
     reason = StrictString(load_default=None, allow_none=True, validate=validate.Length(max=200))
 
 
 class DispatchStatusData(_Lenient):
-    dispatch = fields.Integer(strict=True, required=True)
+    dispatch = Id(big=True, required=True)
     status = StrictString(required=True, validate=validate.OneOf(
         ["en_route", "on_scene", "completed"]))
 

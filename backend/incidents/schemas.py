@@ -5,8 +5,8 @@ from marshmallow import Schema, fields, validate
 
 from backend.categories import CATEGORY_CODES
 from backend.incidents.models import INCIDENT_STATUSES
-from backend.reports.models import REJECT_REASONS
-from backend.schemas import StrictBoolean, StrictFloat, StrictString
+from backend.reports.models import REJECT_REASONS, REPORT_STATUSES
+from backend.schemas import Id, StrictBoolean, StrictFloat, StrictString
 
 
 class UnitRead(Schema):
@@ -172,7 +172,7 @@ class NoteArgs(Schema):
 
 
 class DispatchArgs(Schema):
-    units = fields.List(fields.Integer(strict=True), required=True,
+    units = fields.List(Id(), required=True,
                         validate=validate.Length(min=1, max=20))
 
 
@@ -180,6 +180,13 @@ class DutyArgs(Schema):
     on_duty = StrictBoolean(required=True)
 
 
-class ListArgs(Schema):
-    status = fields.List(StrictString(), load_default=None)
+class InboxArgs(Schema):
+    status = fields.List(StrictString(validate=validate.OneOf(REPORT_STATUSES)),
+                         load_default=None)
+    limit = fields.Integer(load_default=100, validate=validate.Range(1, 500))
+
+
+class IncidentListArgs(Schema):
+    status = fields.List(StrictString(validate=validate.OneOf(INCIDENT_STATUSES)),
+                         load_default=None)
     limit = fields.Integer(load_default=100, validate=validate.Range(1, 500))

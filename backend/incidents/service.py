@@ -18,7 +18,7 @@ from backend.accounts.models import User
 from backend.accounts.service import require
 from backend.audit.models import AuditEvent
 from backend.audit.service import audit_row, record_events
-from backend.db import dialect_name, utcnow
+from backend.db import dialect_name, in_range, utcnow
 from backend.errors import InvalidTransition, NotFound, ValidationFailed
 from backend.extensions import db
 from backend.feed.service import append_changes, change_row
@@ -41,7 +41,7 @@ DUPLICATE_WINDOW = timedelta(minutes=60)
 def parse_incident_number(number: str) -> int | None:
     parts = number.split("-") if isinstance(number, str) else []
     if len(parts) == 3 and parts[0] == "112" and parts[2].isdigit() and len(parts[2]) < 19:
-        return int(parts[2])
+        return int(parts[2]) or None
     return None
 
 
@@ -335,7 +335,7 @@ def lock_unit_dispatch(*, responder: User, dispatch_id: int) -> tuple[Dispatch, 
     dispatch = db.session.scalar(sa.select(Dispatch).where(
         Dispatch.id == dispatch_id, Dispatch.unit_id == responder.unit_id,
         Dispatch.regency_id == responder.regency_id).with_for_update()) \
-        if responder.unit_id is not None else None
+        if responder.unit_id is not None and in_range(dispatch_id) else None
     if dispatch is None:
         raise NotFound(f"No dispatch {dispatch_id} for your unit.", code="dispatch_not_found")
     incident = db.session.scalar(sa.select(Incident).where(Incident.id == dispatch.incident_id)

@@ -83,6 +83,7 @@ def format_ref(report_id: int) -> str:
 
 
 def parse_ref(ref: str) -> int | None:
-    if isinstance(ref, str) and ref.startswith("R-") and ref[2:].isdigit() and len(ref) < 22:
+    if isinstance(ref, str) and ref.startswith("R-") and ref[2:].isdigit() and len(ref) < 22 \
+            and 0 < int(ref[2:]) < 2**63:
         return int(ref[2:])
     return None

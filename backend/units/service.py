@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from backend.accounts.models import User
 from backend.accounts.service import require
 from backend.audit.service import record_event
-from backend.db import dialect_name, utcnow
+from backend.db import dialect_name, in_range, utcnow
 from backend.errors import NotFound, ValidationFailed
 from backend.extensions import db
 from backend.feed.service import append_changes, change_row
@@ -85,7 +85,7 @@ def create_agency(*, actor: User, type: str, name: str, phone: str | None = None
 
 
 def get_unit(*, actor: User, unit_id: int) -> Unit:
-    unit = db.session.get(Unit, unit_id)
+    unit = db.session.get(Unit, unit_id) if in_range(unit_id, big=False) else None
     if unit is None or unit.regency_id != actor.regency_id:
         raise NotFound(f"No unit {unit_id}.", code="unit_not_found")
     return unit

@@ -285,12 +285,17 @@ def test_notes_join_the_incident_timeline(client, staff):
 def test_admin_enrols_a_responder_on_a_unit(client, staff):
     admin = Console(client, "admin")
     units = admin.get("/v1/operator/units").get_json()["units"]
-    body = {"username": "kru-baru", "name": "Kru Baru", "role": "responder",
-            "password": "panjang-sekali-1"}
-    missing = admin.post("/v1/admin/users", json=body)
+    body = {"username": "kru-baru", "name": "Kru Baru", "password": "panjang-sekali-1"}
+    missing = admin.post("/v1/admin/responders", json=body)
     assert missing.status_code == 422 and "unit_id" in missing.get_json()["error"]["details"]
-    made = admin.post("/v1/admin/users", json={**body, "unit_id": units[0]["id"]})
+    made = admin.post("/v1/admin/responders", json={**body, "unit_id": units[0]["id"]})
     assert made.status_code == 201 and made.get_json()["unit_id"] == units[0]["id"]
-    stranger = admin.post("/v1/admin/users", json={**body, "username": "kru-x",
-                                                   "unit_id": 999999})
+    assert made.get_json()["role"] == "responder"
+    stranger = admin.post("/v1/admin/responders", json={**body, "username": "kru-x",
+                                                        "unit_id": 999999})
     assert stranger.status_code == 404
+    huge = admin.post("/v1/admin/responders", json={**body, "username": "kru-y",
+                                                    "unit_id": 2**40})
+    assert huge.status_code == 422
+    as_user = admin.post("/v1/admin/users", json={**body, "role": "responder"})
+    assert as_user.status_code == 422

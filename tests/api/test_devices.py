@@ -35,6 +35,7 @@ def test_me_and_revoke(client):
     ({"platform": "android", "app_version": 12}, "app_version"),
     ({"platform": "android", "app_version": "1", "locale": "fr"}, "locale"),
     ({"platform": "android", "app_version": "1", "phone": "call me"}, "phone"),
+    ({"platform": "android", "app_version": "1.0\u0000"}, "app_version"),
 ])
 def test_register_validation_errors_are_structured(client, body, field):
     before = row_counts()

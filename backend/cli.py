@@ -34,7 +34,11 @@ def register(app: Flask) -> None:
             users = seed_demo(regency)
             _seed_demo(regency)
             for user in users:
-                click.echo(f"demo login: {user.username} / {DEMO_PASSWORD} ({user.role})")
+                if user.role != "responder":
+                    click.echo(f"demo login: {user.username} / {DEMO_PASSWORD} ({user.role})")
+            if users:
+                click.echo(f"demo responders: the unit call sign in lower case, e.g. "
+                           f"dmk-sky-1 / {DEMO_PASSWORD}")
         db.session.commit()
         click.echo(f"regency {regency.code} {regency.name} ready" + (" with demo data" if demo
                                                                       else ""))

@@ -28,7 +28,7 @@ class Stub:
 
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, *args):
-                pass
+                """Keep test output quiet."""
 
             def do_POST(self):
                 self.rfile.read(int(self.headers.get("Content-Length") or 0))

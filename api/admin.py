@@ -1,22 +1,19 @@
 """Admin API: agencies, units, category routing and console accounts of the admin's regency."""
 from __future__ import annotations
 
-import sqlalchemy as sa
 from marshmallow import Schema, fields, validate
 
-from backend.accounts.models import User
 from backend.accounts.schemas import UserRead
-from backend.accounts.service import create_user, require
+from backend.accounts.service import create_user, list_users, require
 from backend.auth import SESSION_SECURITY, check_csrf, current_user
 from backend.categories import CATEGORY_CODES
 from backend.errors import NotFound
 from backend.extensions import Blueprint, db
 from backend.incidents.schemas import UnitRead
 from backend.schemas import Id, StrictBoolean, StrictFloat, StrictString
-from backend.units.models import AGENCY_TYPES, Agency
+from backend.units.models import AGENCY_TYPES
 from backend.units.service import (agency_types_for, create_agency, create_unit, get_unit,
-                                   set_routing)
-from api.operator import unit_dict
+                                   list_agencies, set_routing)
 
 blp = Blueprint("admin", __name__, url_prefix="/v1/admin", description="Regency administration")
 blp.before_request(check_csrf)
@@ -88,10 +85,7 @@ class UserList(Schema):
 @blp.errors(ERRORS)
 def agencies():
     """List the regency's agencies."""
-    user = current_user()
-    require(user, "admin")
-    return {"agencies": db.session.scalars(sa.select(Agency).where(
-        Agency.regency_id == user.regency_id).order_by(Agency.type, Agency.name)).all()}
+    return {"agencies": list_agencies(actor=current_user())}
 
 
 @blp.route("/agencies", methods=["POST"])
@@ -113,11 +107,9 @@ def add_agency(args):
 @blp.errors({**ERRORS, 404: "agency_not_found"})
 def add_unit(args):
     """Add a unit at a post."""
-    user = current_user()
-    unit = create_unit(actor=user, **args)
-    agency = db.session.get(Agency, unit.agency_id)
+    unit = create_unit(actor=current_user(), **args)
     db.session.commit()
-    return unit_dict(unit, agency)
+    return unit
 
 
 @blp.route("/routing")
@@ -153,10 +145,7 @@ def put_routing(args, category):
 @blp.errors(ERRORS)
 def users():
     """List the regency's console accounts."""
-    user = current_user()
-    require(user, "admin")
-    return {"users": db.session.scalars(sa.select(User).where(
-        User.regency_id == user.regency_id).order_by(User.username)).all()}
+    return {"users": list_users(actor=current_user())}
 
 
 @blp.route("/users", methods=["POST"])

@@ -42,12 +42,6 @@ class SessionRead(Schema):
     csrf_token = fields.String(required=True)
 
 
-def unit_dict(unit, agency) -> dict:
-    return {"id": unit.id, "name": unit.name, "call_sign": unit.call_sign,
-            "post_name": unit.post_name, "agency_type": agency.type, "agency_name": agency.name,
-            "lat": unit.lat, "lon": unit.lon, "on_duty": unit.on_duty}
-
-
 @blp.route("/session")
 @blp.response(200, SessionRead)
 def get_session():
@@ -188,14 +182,7 @@ def incident_detail(number):
     user = current_user()
     detail = incidents.incident_detail(actor=user, number=number)
     text = incidents.whatsapp_text(detail)
-    return {**detail,
-            "dispatches": [dict(id=d.id, status=d.status, distance_m=d.distance_m,
-                                created_at=d.created_at, needs_attention=d.needs_attention,
-                                ack_deadline=d.ack_deadline, unit=unit_dict(u, a))
-                           for d, u, a in detail["dispatches"]],
-            "recommendations": [{"unit": unit_dict(r.unit, r.agency), "distance_m": r.distance_m}
-                                for r in detail["recommendations"]],
-            "share_text": text, "share_url": share_url(text)}
+    return {**detail, "share_text": text, "share_url": share_url(text)}
 
 
 @blp.route("/incidents/<number>/status", methods=["POST"])
@@ -237,14 +224,8 @@ def incident_note(args, number):
              409: "invalid_transition, already_dispatched"})
 def dispatch(args, number):
     """Dispatch units to an incident."""
-    user = current_user()
-    created = incidents.dispatch_units(actor=user, number=number, unit_ids=args["units"])
-    units = {u.id: (u, a) for u, a in list_units(actor=user)}
-    out = [dict(id=d.id, status=d.status, distance_m=d.distance_m, created_at=d.created_at,
-                needs_attention=d.needs_attention, ack_deadline=d.ack_deadline,
-                unit=unit_dict(*units[d.unit_id])) for d in created]
-    db.session.commit()
-    return out
+    return _commit(incidents.dispatch_units(actor=current_user(), number=number,
+                                            unit_ids=args["units"]))
 
 
 @blp.route("/units")
@@ -253,7 +234,7 @@ def dispatch(args, number):
 @blp.errors(STAFF_ERRORS)
 def units():
     """All units of the regency with their duty state."""
-    return {"units": [unit_dict(u, a) for u, a in list_units(actor=current_user())]}
+    return {"units": list_units(actor=current_user())}
 
 
 @blp.route("/units/<int:unit_id>/duty", methods=["POST"])
@@ -263,11 +244,8 @@ def units():
 @blp.errors({**STAFF_ERRORS, 404: "unit_not_found"})
 def unit_duty(args, unit_id):
     """Mark a unit on or off duty."""
-    user = current_user()
-    unit = set_unit_duty(actor=user, unit_id=unit_id, on_duty=args["on_duty"])
-    units = {u.id: (u, a) for u, a in list_units(actor=user)}
-    db.session.commit()
-    return unit_dict(*units[unit.id])
+    return _commit(set_unit_duty(actor=current_user(), unit_id=unit_id,
+                                 on_duty=args["on_duty"]))
 
 
 @blp.route("/audit")

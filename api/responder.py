@@ -5,7 +5,6 @@ queued ops through /v1/sync when signal is weak.
 """
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import current_app
 from marshmallow import Schema, fields, validate
 
@@ -13,7 +12,7 @@ from backend.accounts.schemas import Credentials
 from backend.auth import DEVICE_SECURITY, client_address, current_device
 from backend.extensions import Blueprint, db
 from backend.incidents import service as incidents
-from backend.incidents.models import ACTIVE_DISPATCH, Dispatch, Incident
+from backend.incidents.models import Dispatch
 from backend.responders.service import (device_responder, set_duty, set_push_token,
                                         sign_in_responder, sign_out_responder)
 from backend.schemas import StrictBoolean, StrictString
@@ -68,7 +67,8 @@ def _responder():
     return device_responder(current_device())
 
 
-def _assignment(dispatch: Dispatch, incident: Incident) -> dict:
+def _assignment(dispatch: Dispatch) -> dict:
+    incident = dispatch.incident
     return {"dispatch": dispatch.id, "status": dispatch.status,
             "ack_deadline": dispatch.ack_deadline, "incident": incident.number,
             "category": incident.category, "priority": incident.priority, "lat": incident.lat,
@@ -128,19 +128,14 @@ def duty(args):
 @blp.errors(ERRORS)
 def dispatches():
     """Active dispatches of this responder's unit (never another unit's)."""
-    user = _responder()
-    rows = db.session.execute(
-        sa.select(Dispatch, Incident).join(Incident, Incident.id == Dispatch.incident_id)
-        .where(Dispatch.unit_id == user.unit_id, Dispatch.status.in_(ACTIVE_DISPATCH))
-        .order_by(Dispatch.id.desc())).all()
-    return {"dispatches": [_assignment(d, i) for d, i in rows]}
+    return {"dispatches": [_assignment(d) for d in
+                           incidents.unit_assignments(responder=_responder())]}
 
 
 def _act(fn, dispatch_id, **kwargs):
     dispatch = fn(responder=_responder(), dispatch_id=dispatch_id, **kwargs)
-    incident = db.session.get(Incident, dispatch.incident_id)
     db.session.commit()
-    return _assignment(dispatch, incident)
+    return _assignment(dispatch)
 
 
 @blp.route("/dispatches/<int:dispatch_id>/ack", methods=["POST"])

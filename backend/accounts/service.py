@@ -51,6 +51,13 @@ def create_user(*, regency_id: int, username: str, name: str, role: str, passwor
     return user
 
 
+def list_users(*, actor: User) -> list[User]:
+    """The regency's accounts (admins only)."""
+    require(actor, "admin")
+    return list(db.session.scalars(sa.select(User).where(
+        User.regency_id == actor.regency_id).order_by(User.username)))
+
+
 def authenticate_user(*, username: str, password: str, client: str, counter) -> User:
     """Check a password. Five failures for a username from one client lock it for 15 min."""
     key = f"login:{username.lower()}:{client}"

@@ -5,11 +5,12 @@ from datetime import datetime
 import sqlalchemy as sa
 import sqlalchemy.orm  # noqa: F401  (sa.orm.column_property)
 from geoalchemy2 import Geography
-from sqlalchemy.orm import Mapped, deferred, mapped_column
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from backend.db import BigId, UTCDateTime, utcnow
 from backend.extensions import db
 from backend.reports.models import LOCATION_SQL
+from backend.units.models import Unit  # noqa: F401  (mapped before Dispatch.unit resolves)
 
 INCIDENT_TRANSITIONS = {
     "open": {"dispatched", "resolved", "closed"},
@@ -90,6 +91,9 @@ class Dispatch(db.Model):
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     acknowledged_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     needs_attention: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Loaded on access only: dispatch rows are locked FOR UPDATE, which outer joins forbid.
+    unit = relationship("Unit", viewonly=True)
+    incident = relationship("Incident", viewonly=True)
 
 
 # An incident needs the operator when a unit was flagged (timed out, declined, unreachable)

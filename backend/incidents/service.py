@@ -29,7 +29,6 @@ from backend.incidents.models import (ACTIVE_DISPATCH, DISPATCH_TRANSITIONS, INC
                                       Dispatch, Incident)
 from backend.reports.models import REJECT_REASONS, Report, format_ref, parse_ref
 from backend.reports.service import status_change, transition_report
-from backend.units.models import Agency, Unit
 from backend.units.service import get_unit, recommend_units
 
 # Life-threatening by default; the operator can change an incident's priority.
@@ -504,17 +503,15 @@ def incident_detail(*, actor: User, number: str) -> dict:
     incident = get_incident(actor=actor, number=number)
     reports = list(db.session.scalars(sa.select(Report).where(
         Report.incident_id == incident.id).order_by(Report.id)))
-    dispatches = db.session.execute(
-        sa.select(Dispatch, Unit, Agency).join(Unit, Unit.id == Dispatch.unit_id)
-        .join(Agency, Agency.id == Unit.agency_id)
-        .where(Dispatch.incident_id == incident.id).order_by(Dispatch.id)).all()
+    dispatches = list(db.session.scalars(sa.select(Dispatch).where(
+        Dispatch.incident_id == incident.id).order_by(Dispatch.id)))
     entities = [("incident", incident.number)] + [("report", r.ref) for r in reports] + [
-        ("dispatch", str(d.id)) for d, _, _ in dispatches]
+        ("dispatch", str(d.id)) for d in dispatches]
     timeline = list(db.session.scalars(sa.select(AuditEvent).where(
         AuditEvent.regency_id == actor.regency_id,
         sa.tuple_(AuditEvent.entity_type, AuditEvent.entity_id).in_(entities))
         .order_by(AuditEvent.at, AuditEvent.id)))
-    busy = [d.unit_id for d, _, _ in dispatches if d.status in ACTIVE_DISPATCH]
+    busy = [d.unit_id for d in dispatches if d.status in ACTIVE_DISPATCH]
     return {"incident": incident, "reports": reports, "dispatches": dispatches,
             "timeline": timeline,
             "recommendations": recommend_units(regency_id=incident.regency_id,
@@ -532,10 +529,18 @@ def whatsapp_text(detail: dict) -> str:
         lines.append(f"Lokasi: https://maps.google.com/?q={incident.lat:.5f},{incident.lon:.5f}")
     if incident.summary:
         lines.append(f"Keterangan: {incident.summary}")
-    for dispatch, unit, _ in detail["dispatches"]:
-        lines.append(f"Unit: {unit.name} ({unit.call_sign}) — {dispatch.status}")
+    for dispatch in detail["dispatches"]:
+        lines.append(f"Unit: {dispatch.unit.name} ({dispatch.unit.call_sign}) — "
+                     f"{dispatch.status}")
     lines.append(f"Laporan: {len(detail['reports'])}")
     return "\n".join(lines)
+
+
+def unit_assignments(*, responder: User) -> list[Dispatch]:
+    """Active dispatches of the responder's unit, newest first (never another unit's)."""
+    return list(db.session.scalars(sa.select(Dispatch).where(
+        Dispatch.unit_id == responder.unit_id, Dispatch.regency_id == responder.regency_id,
+        Dispatch.status.in_(ACTIVE_DISPATCH)).order_by(Dispatch.id.desc())))
 
 
 def audit_log(*, actor: User, limit: int = 200, before_id: int | None = None

@@ -4,7 +4,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from geoalchemy2 import Geography
-from sqlalchemy.orm import Mapped, deferred, mapped_column
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from backend.db import UTCDateTime, utcnow
 from backend.extensions import db
@@ -67,6 +67,7 @@ class Unit(db.Model):
 
     location = deferred(mapped_column(
         Geography("POINT", 4326, spatial_index=False), sa.Computed(LOCATION_SQL, persisted=True)))
+    agency = relationship("Agency", lazy="joined", innerjoin=True, viewonly=True)
 
 
 class Routing(db.Model):

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.orm import contains_eager
 
 from backend.accounts.models import User
 from backend.accounts.service import require
@@ -35,17 +36,23 @@ def agency_types_for(*, regency_id: int, category: str) -> list[str]:
     return list(rows) or list(DEFAULT_ROUTING.get(category, ()))
 
 
-def nearest_units_query(*, regency_id: int, agency_types: list[str], lat: float, lon: float,
-                        limit: int, exclude_unit_ids=()):
-    """The PostgreSQL statement behind recommend_units (KNN on the GiST index)."""
-    point = sa.func.ST_SetSRID(sa.func.ST_MakePoint(lon, lat), 4326).cast(Unit.location.type)
-    query = (sa.select(Unit, Agency, sa.func.ST_Distance(Unit.location, point).label("d"))
-             .join(Agency, Agency.id == Unit.agency_id)
+def _units_of_types(regency_id: int, agency_types: list[str], exclude_unit_ids=()):
+    """On-duty units of the regency whose agency has one of the types (agency loaded too)."""
+    query = (sa.select(Unit).join(Unit.agency).options(contains_eager(Unit.agency))
              .where(Unit.regency_id == regency_id, Unit.on_duty.is_(True),
                     Agency.type.in_(agency_types)))
     if exclude_unit_ids:
         query = query.where(Unit.id.not_in(list(exclude_unit_ids)))
-    return query.order_by(Unit.location.op("<->")(point)).limit(limit)
+    return query
+
+
+def nearest_units_query(*, regency_id: int, agency_types: list[str], lat: float, lon: float,
+                        limit: int, exclude_unit_ids=()):
+    """The PostgreSQL statement behind recommend_units (KNN on the GiST index)."""
+    point = sa.func.ST_SetSRID(sa.func.ST_MakePoint(lon, lat), 4326).cast(Unit.location.type)
+    return (_units_of_types(regency_id, agency_types, exclude_unit_ids)
+            .add_columns(sa.func.ST_Distance(Unit.location, point).label("d"))
+            .order_by(Unit.location.op("<->")(point)).limit(limit))
 
 
 def recommend_units(*, regency_id: int, category: str, lat: float | None, lon: float | None,
@@ -58,15 +65,10 @@ def recommend_units(*, regency_id: int, category: str, lat: float | None, lon: f
         rows = db.session.execute(nearest_units_query(
             regency_id=regency_id, agency_types=types, lat=lat, lon=lon, limit=limit,
             exclude_unit_ids=exclude_unit_ids)).all()
-        return [Recommendation(u, a, float(d)) for u, a, d in rows]
-    query = (sa.select(Unit, Agency).join(Agency, Agency.id == Unit.agency_id)
-             .where(Unit.regency_id == regency_id, Unit.on_duty.is_(True),
-                    Agency.type.in_(types)))
-    if exclude_unit_ids:
-        query = query.where(Unit.id.not_in(list(exclude_unit_ids)))
-    ranked = sorted((distance_m(lat, lon, u.lat, u.lon), u.id, u, a)
-                    for u, a in db.session.execute(query).all())
-    return [Recommendation(u, a, d) for d, _, u, a in ranked[:limit]]
+        return [Recommendation(u, u.agency, float(d)) for u, d in rows]
+    units = db.session.scalars(_units_of_types(regency_id, types, exclude_unit_ids)).all()
+    ranked = sorted((distance_m(lat, lon, u.lat, u.lon), u.id, u) for u in units)
+    return [Recommendation(u, u.agency, d) for d, _, u in ranked[:limit]]
 
 
 def create_agency(*, actor: User, type: str, name: str, phone: str | None = None,
@@ -121,11 +123,18 @@ def set_unit_duty(*, actor: User, unit_id: int, on_duty: bool) -> Unit:
     return unit
 
 
-def list_units(*, actor: User) -> list[tuple[Unit, Agency]]:
+def list_units(*, actor: User) -> list[Unit]:
+    """The regency's units (with their agency), grouped by agency type."""
     require(actor, "view")
-    return db.session.execute(
-        sa.select(Unit, Agency).join(Agency, Agency.id == Unit.agency_id)
-        .where(Unit.regency_id == actor.regency_id).order_by(Agency.type, Unit.name)).all()
+    return list(db.session.scalars(
+        sa.select(Unit).join(Unit.agency).options(contains_eager(Unit.agency))
+        .where(Unit.regency_id == actor.regency_id).order_by(Agency.type, Unit.name)))
+
+
+def list_agencies(*, actor: User) -> list[Agency]:
+    require(actor, "admin")
+    return list(db.session.scalars(sa.select(Agency).where(
+        Agency.regency_id == actor.regency_id).order_by(Agency.type, Agency.name)))
 
 
 def set_routing(*, actor: User, category: str, agency_types: list[str]) -> list[str]:

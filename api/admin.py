@@ -9,11 +9,17 @@ from backend.auth import SESSION_SECURITY, check_csrf, current_user
 from backend.categories import CATEGORY_CODES
 from backend.errors import NotFound
 from backend.extensions import Blueprint, db
-from backend.incidents.schemas import UnitRead
 from backend.schemas import Id, StrictBoolean, StrictFloat, StrictString
 from backend.units.models import AGENCY_TYPES
-from backend.units.service import (agency_types_for, create_agency, create_unit, get_unit,
-                                   list_agencies, set_routing)
+from backend.units.schemas import UnitRead
+from backend.units.service import (
+    agency_types_for,
+    create_agency,
+    create_unit,
+    get_unit,
+    list_agencies,
+    set_routing,
+)
 
 blp = Blueprint("admin", __name__, url_prefix="/v1/admin", description="Regency administration")
 blp.before_request(check_csrf)

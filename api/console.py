@@ -5,19 +5,33 @@ xstatic-leaflet package so no Node build and no CDN (call centres may be offline
 """
 from __future__ import annotations
 
-
 import xstatic.pkg.leaflet
-from flask import (Blueprint, abort, current_app, redirect, render_template, request,
-                   send_from_directory, session, url_for)
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    session,
+    url_for,
+)
 
 from backend.accounts.service import PERMISSIONS, authenticate_user
-from backend.auth import check_csrf, client_address, csrf_token, login_session, signed_in_user
+from backend.audit.service import audit_log
+from backend.auth import (
+    check_csrf,
+    client_address,
+    csrf_token,
+    login_session,
+    signed_in_user,
+)
 from backend.errors import ApiError, NotAllowed
 from backend.extensions import db
 from backend.i18n import catalogue, category_label, format_time, translate
 from backend.incidents import service as incidents
 from backend.units.service import list_units
-from api.operator import share_url
 
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
                static_folder="static")
@@ -99,7 +113,7 @@ def incident(number):
     except ApiError as exc:
         abort(exc.status)
     text = incidents.whatsapp_text(detail)
-    return _page("console/incident.html", detail=detail, share_url=share_url(text))
+    return _page("console/incident.html", detail=detail, share_url=incidents.share_url(text))
 
 
 @bp.route("/units")
@@ -116,7 +130,7 @@ def audit():
     if user is None:
         return redirect(url_for("console.login"))
     try:
-        events = incidents.audit_log(actor=user)
+        events = audit_log(actor=user)
     except NotAllowed:
         abort(403)
     return _page("console/audit.html", events=events)

@@ -10,11 +10,16 @@ from marshmallow import Schema, fields, validate
 
 from backend.accounts.schemas import Credentials
 from backend.auth import DEVICE_SECURITY, client_address, current_device
+from backend.dispatches import service as dispatch_service
+from backend.dispatches.models import Dispatch
 from backend.extensions import Blueprint, db
-from backend.incidents import service as incidents
-from backend.incidents.models import Dispatch
-from backend.responders.service import (device_responder, set_duty, set_push_token,
-                                        sign_in_responder, sign_out_responder)
+from backend.responders.service import (
+    device_responder,
+    set_duty,
+    set_push_token,
+    sign_in_responder,
+    sign_out_responder,
+)
 from backend.schemas import StrictBoolean, StrictString
 
 blp = Blueprint("responder", __name__, url_prefix="/v1/responder",
@@ -43,7 +48,7 @@ class DeclineArgs(Schema):
 
 
 class ResponderStatusArgs(Schema):
-    status = StrictString(required=True, validate=validate.OneOf(incidents.RESPONDER_STATUSES))
+    status = StrictString(required=True, validate=validate.OneOf(dispatch_service.RESPONDER_STATUSES))
 
 
 class AssignmentRead(Schema):
@@ -129,7 +134,7 @@ def duty(args):
 def dispatches():
     """Active dispatches of this responder's unit (never another unit's)."""
     return {"dispatches": [_assignment(d) for d in
-                           incidents.unit_assignments(responder=_responder())]}
+                           dispatch_service.unit_assignments(responder=_responder())]}
 
 
 def _act(fn, dispatch_id, **kwargs):
@@ -144,7 +149,7 @@ def _act(fn, dispatch_id, **kwargs):
 @blp.errors({**ERRORS, 404: "dispatch_not_found", 409: "invalid_transition"})
 def ack(dispatch_id):
     """Acknowledge: we are taking this job."""
-    return _act(incidents.acknowledge_dispatch, dispatch_id)
+    return _act(dispatch_service.acknowledge_dispatch, dispatch_id)
 
 
 @blp.route("/dispatches/<int:dispatch_id>/decline", methods=["POST"])
@@ -154,7 +159,7 @@ def ack(dispatch_id):
 @blp.errors({**ERRORS, 404: "dispatch_not_found", 409: "invalid_transition"})
 def decline(args, dispatch_id):
     """Decline: the operator is told and the next unit proposed."""
-    return _act(incidents.decline_dispatch, dispatch_id, reason=args["reason"])
+    return _act(dispatch_service.decline_dispatch, dispatch_id, reason=args["reason"])
 
 
 @blp.route("/dispatches/<int:dispatch_id>/status", methods=["POST"])
@@ -164,4 +169,4 @@ def decline(args, dispatch_id):
 @blp.errors({**ERRORS, 404: "dispatch_not_found", 409: "invalid_transition"})
 def status(args, dispatch_id):
     """Report en_route, on_scene or completed."""
-    return _act(incidents.report_dispatch_status, dispatch_id, status=args["status"])
+    return _act(dispatch_service.report_dispatch_status, dispatch_id, status=args["status"])

@@ -87,8 +87,8 @@ def _instance_secret(instance_path: str) -> str:
 
 
 def register_extensions(app: Flask) -> None:
-    from backend.db import configure_engine
     import backend.models  # noqa: F401  (every table known to the metadata)
+    from backend.db import configure_engine
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, compare_type=True)

@@ -55,9 +55,10 @@ def signed_in_user() -> User | None:
         return None
 
 
-def _session_version(user: User) -> str:
-    # Changing the password (hash) ends every session of that user.
-    return user.password_hash[-12:]
+def _session_version(user: User) -> int:
+    # Disabling a user, changing their role or resetting their password bumps the epoch:
+    # every session of that user ends.
+    return user.session_epoch
 
 
 def login_session(user: User) -> str:

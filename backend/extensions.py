@@ -10,8 +10,12 @@ from sqlalchemy.orm import DeclarativeBase
 from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException
 
-from backend.errors import (ApiError, api_error_response, http_exception_response,
-                            unexpected_error_response)
+from backend.errors import (
+    ApiError,
+    api_error_response,
+    http_exception_response,
+    unexpected_error_response,
+)
 from backend.jsonio import loads_strict
 
 NAMING = {

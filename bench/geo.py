@@ -45,9 +45,9 @@ def main():
     from backend import create_app
     from backend.accounts.models import User
     from backend.extensions import db
-    from backend.incidents.service import inbox
     from backend.regencies.service import ensure_regency
     from backend.seed import seed_demo
+    from backend.triage.service import inbox
     from backend.units.service import recommend_units
 
     app = create_app({"DATABASE_URL": url, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",

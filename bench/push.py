@@ -85,13 +85,14 @@ def main():
     from backend import create_app
     from backend.accounts.models import User
     from backend.devices.models import Device
+    from backend.dispatches.service import dispatch_units
     from backend.extensions import db
-    from backend.incidents.service import confirm_report, create_call_report, dispatch_units
     from backend.regencies.service import ensure_regency
     from backend.seed import seed_demo
+    from backend.triage.service import confirm_report, create_call_report
     from backend.units.models import Unit
-    from push.fcm import FcmSender
     from push.delivery import alert_message
+    from push.fcm import FcmSender
 
     standin = StandInProcess(args.fcm_latency_ms)
     config = {"DATABASE_URL": url, "REDIS_URL": REDIS_URL, "FCM_ENDPOINT": standin.url,
@@ -159,7 +160,8 @@ def main():
                                    - started)
 
             # Baseline: the bare SDK, same messages, same stand-in, batches of one dispatch.
-            from backend.incidents.models import Dispatch, Incident
+            from backend.dispatches.models import Dispatch
+            from backend.incidents.models import Incident
             sample = db.session.execute(sa.select(Dispatch, Incident).join(
                 Incident, Incident.id == Dispatch.incident_id).limit(1)).one()
             sender = FcmSender(project_id="bench", endpoint=standin.url)

@@ -107,7 +107,8 @@ def main():
         import sqlalchemy as sa
 
         from backend.accounts.models import User
-        from backend.incidents.service import confirm_report, create_call_report, dispatch_units
+        from backend.dispatches.service import dispatch_units
+        from backend.triage.service import confirm_report, create_call_report
         from backend.units.models import Unit
         operator = db.session.scalar(sa.select(User).where(User.username == "operator1"))
         report = create_call_report(actor=operator, category="fire", note="gudang terbakar",

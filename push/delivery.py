@@ -18,10 +18,11 @@ from flask import current_app
 
 from backend.db import utcnow
 from backend.devices.models import Device
+from backend.dispatches.models import Dispatch
 from backend.extensions import db
 from backend.feed.service import append_changes, change_row
 from backend.i18n import category_label
-from backend.incidents.models import Dispatch, Incident
+from backend.incidents.models import Incident
 from backend.units.models import Unit
 from push.fcm import Outcome
 from push.models import PushOutbox

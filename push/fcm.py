@@ -11,7 +11,6 @@ import itertools
 import json
 import threading
 from dataclasses import dataclass
-
 from email.utils import parsedate_to_datetime
 
 import firebase_admin

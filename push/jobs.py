@@ -24,7 +24,7 @@ def deliver_job(outbox_ids: list[int]) -> dict:
 
 def escalate_job() -> None:
     """Time out dispatches past their acknowledgement deadline (idempotent)."""
-    from backend.incidents.service import escalate_overdue
+    from backend.dispatches.service import escalate_overdue
 
     try:
         escalate_overdue()

@@ -43,8 +43,8 @@ class PushRuntime:
 
     def run_due_work(self) -> None:
         """Deliver whatever is due and time out overdue dispatches (relay and thread)."""
+        from backend.dispatches.service import escalate_overdue
         from backend.extensions import db
-        from backend.incidents.service import escalate_overdue
         from push.delivery import deliver
 
         try:

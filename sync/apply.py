@@ -24,16 +24,25 @@ from datetime import datetime
 import sqlalchemy as sa
 from marshmallow import ValidationError
 
+from backend.accounts.models import User
 from backend.db import utcnow
 from backend.devices.models import Device
+from backend.dispatches.service import (
+    acknowledge_dispatch,
+    decline_dispatch,
+    lock_unit_dispatch,
+    report_dispatch_status,
+)
 from backend.errors import ApiError
 from backend.extensions import db
 from backend.reports.models import format_ref
-from backend.accounts.models import User
-from backend.incidents.service import (acknowledge_dispatch, decline_dispatch,
-                                       lock_unit_dispatch, report_dispatch_status)
-from backend.reports.service import (NewReport, create_reports, lock_device_reports,
-                                     transition_report, update_report_note)
+from backend.reports.service import (
+    NewReport,
+    create_reports,
+    lock_device_reports,
+    transition_report,
+    update_report_note,
+)
 from backend.responders.service import record_location
 from sync.clock import Clock, captured_time
 from sync.models import SyncOp

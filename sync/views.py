@@ -13,7 +13,12 @@ from backend.jsonio import loads_strict
 from backend.responders.service import device_responder
 from sync.apply import apply_ops
 from sync.clock import make_clock
-from sync.protocol import (PROTOCOL_VERSION, SUPPORTED_PROTOCOLS, SyncRequest, SyncResponse)
+from sync.protocol import (
+    PROTOCOL_VERSION,
+    SUPPORTED_PROTOCOLS,
+    SyncRequest,
+    SyncResponse,
+)
 
 blp = Blueprint("sync", __name__, url_prefix="/v1", description="Offline sync protocol v1")
 _REQUEST = SyncRequest()

@@ -3,9 +3,9 @@ import os
 
 import pytest
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from alembic.config import Config
 
 from backend.app import MIGRATIONS_DIR
 from backend.extensions import db

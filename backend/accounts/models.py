@@ -24,6 +24,8 @@ class User(db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Bumped on disable, role change or password reset: every session of the user ends.
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
     # Responders only: the unit they ride with, and whether they take alerts now.
     unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"), index=True)
     on_duty: Mapped[bool] = mapped_column(default=True, server_default=sa.true())

@@ -6,9 +6,10 @@ from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from backend.accounts.models import ROLES, User
+from backend.accounts.permissions import PERMISSIONS, actor_ref, require  # noqa: F401
 from backend.audit.service import record_event
 from backend.db import utcnow
-from backend.errors import ApiError, NotAllowed, Unauthorized, ValidationFailed
+from backend.errors import ApiError, Unauthorized, ValidationFailed
 from backend.extensions import db
 
 MAX_FAILURES = 5
@@ -16,22 +17,6 @@ FAILURE_WINDOW_S = 15 * 60
 MIN_PASSWORD = 10
 # Verified when the username is unknown, so timing does not reveal which usernames exist.
 _DUMMY_HASH = generate_password_hash("not-a-real-password-0")
-
-# Who may do what. Authorisation sits next to the services, never in views.
-PERMISSIONS = {
-    "triage": {"operator", "supervisor"},        # confirm, reject, merge, split, call reports
-    "dispatch": {"operator", "supervisor"},
-    "view": {"operator", "supervisor", "admin"},  # inbox, incidents, units
-    "duty": {"operator", "supervisor", "admin"},  # mark a unit on/off duty
-    "audit": {"supervisor", "admin"},
-    "admin": {"admin"},                           # agencies, units, routing, users
-}
-
-
-def require(actor: User, permission: str) -> None:
-    if actor.role not in PERMISSIONS[permission]:
-        raise NotAllowed(f"A {actor.role} may not {permission}.", code="forbidden")
-
 
 def create_user(*, regency_id: int, username: str, name: str, role: str, password: str,
                 locale: str = "id") -> User:

@@ -4,6 +4,8 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from backend.accounts.models import User
+from backend.accounts.permissions import require
 from backend.audit.models import AuditEvent
 from backend.db import utcnow
 from backend.extensions import db
@@ -27,3 +29,13 @@ def record_events(rows: list[dict]) -> None:
 def record_event(**kwargs) -> None:
     """Append one audit row (see audit_row for the arguments)."""
     record_events([audit_row(**kwargs)])
+
+
+def audit_log(*, actor: User, limit: int = 200, before_id: int | None = None
+              ) -> list[AuditEvent]:
+    """The regency's audit log, newest first (supervisors and admins)."""
+    require(actor, "audit")
+    query = sa.select(AuditEvent).where(AuditEvent.regency_id == actor.regency_id)
+    if before_id:
+        query = query.where(AuditEvent.id < before_id)
+    return list(db.session.scalars(query.order_by(AuditEvent.id.desc()).limit(limit)))

@@ -23,6 +23,8 @@ class Device(db.Model):
     app_version: Mapped[str] = mapped_column(sa.String(40))
     locale: Mapped[str] = mapped_column(sa.String(8), default="id")
     phone: Mapped[str | None] = mapped_column(sa.String(20))
+    # Test traffic (conformance runs, app QA): its reports are flagged and never counted.
+    test: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # sha256 of the key: the key has 256 random bits, so a fast hash is safe and keeps auth O(1).
     key_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -5,12 +5,12 @@ from datetime import datetime
 import sqlalchemy as sa
 import sqlalchemy.orm  # noqa: F401  (sa.orm.column_property)
 from geoalchemy2 import Geography
-from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+from sqlalchemy.orm import Mapped, deferred, mapped_column
 
 from backend.db import BigId, UTCDateTime, utcnow
+from backend.dispatches.models import Dispatch
 from backend.extensions import db
 from backend.reports.models import LOCATION_SQL
-from backend.units.models import Unit  # noqa: F401  (mapped before Dispatch.unit resolves)
 
 INCIDENT_TRANSITIONS = {
     "open": {"dispatched", "resolved", "closed"},
@@ -23,20 +23,6 @@ INCIDENT_TRANSITIONS = {
 }
 INCIDENT_STATUSES = tuple(INCIDENT_TRANSITIONS)
 PRIORITIES = (1, 2, 3)  # 1 = life-threatening
-
-DISPATCH_TRANSITIONS = {
-    "pending": {"notified", "acknowledged", "declined", "timed_out", "cancelled"},
-    "notified": {"acknowledged", "declined", "timed_out", "cancelled"},
-    "acknowledged": {"en_route", "on_scene", "completed", "cancelled"},
-    "en_route": {"on_scene", "completed", "cancelled"},
-    "on_scene": {"completed"},
-    "declined": set(),
-    "timed_out": set(),
-    "completed": set(),
-    "cancelled": set(),
-}
-ACTIVE_DISPATCH = ("pending", "notified", "acknowledged", "en_route", "on_scene")
-
 
 class Incident(db.Model):
     __tablename__ = "incidents"
@@ -57,6 +43,9 @@ class Incident(db.Model):
     created_by: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    desa_code: Mapped[str | None] = mapped_column(sa.String(20))
+    kecamatan_code: Mapped[str | None] = mapped_column(sa.String(20))
+    test: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     location = deferred(mapped_column(
         Geography("POINT", 4326, spatial_index=False), sa.Computed(LOCATION_SQL, persisted=True)))
@@ -68,32 +57,6 @@ class Incident(db.Model):
 
 def format_incident_number(incident_id: int, created_at: datetime) -> str:
     return f"112-{created_at.year}-{incident_id:06d}"
-
-
-class Dispatch(db.Model):
-    __tablename__ = "dispatches"
-    __table_args__ = (
-        sa.Index("ix_dispatches_incident", "incident_id"),
-        sa.Index("ix_dispatches_unit_status", "unit_id", "status"),
-    )
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    regency_id: Mapped[int] = mapped_column(sa.ForeignKey("regencies.id"))
-    incident_id: Mapped[int] = mapped_column(sa.ForeignKey("incidents.id"))
-    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"))
-    status: Mapped[str] = mapped_column(sa.String(16), default="pending")
-    distance_m: Mapped[float | None] = mapped_column(sa.Float)
-    created_by: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # Escalation: nobody acknowledged by ack_deadline → timed_out, next unit proposed/sent.
-    ack_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    acknowledged_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    needs_attention: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
-    # Loaded on access only: dispatch rows are locked FOR UPDATE, which outer joins forbid.
-    unit = relationship("Unit", viewonly=True)
-    incident = relationship("Incident", viewonly=True)
 
 
 # An incident needs the operator when a unit was flagged (timed out, declined, unreachable)

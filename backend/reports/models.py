@@ -68,6 +68,14 @@ class Report(db.Model):
     source: Mapped[str] = mapped_column(sa.String(8), default="app", server_default="app")
     caller_phone: Mapped[str | None] = mapped_column(sa.String(20))
     created_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    # Where it is (backend.places, assigned at ingest): the desa and kecamatan the point falls
+    # in; place_distance_m is 0 inside the desa, > 0 when the nearest desa within the
+    # tolerance was taken; no desa with a location = outside the regency.
+    desa_code: Mapped[str | None] = mapped_column(sa.String(20))
+    kecamatan_code: Mapped[str | None] = mapped_column(sa.String(20))
+    place_distance_m: Mapped[float | None] = mapped_column(sa.Float)
+    # Test traffic (a test device, the conformance kit): never an emergency, never counted.
+    test: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     location = deferred(mapped_column(
         Geography("POINT", 4326, spatial_index=False), sa.Computed(LOCATION_SQL, persisted=True)))

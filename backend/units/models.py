@@ -10,6 +10,9 @@ from backend.db import UTCDateTime, utcnow
 from backend.extensions import db
 from backend.reports.models import LOCATION_SQL
 
+FIX_LOCATION_SQL = ("CASE WHEN fix_lat IS NULL OR fix_lon IS NULL THEN NULL ELSE "
+                    "(ST_SetSRID(ST_MakePoint(fix_lon, fix_lat), 4326))::geography END")
+
 AGENCY_TYPES = {
     "fire_brigade": {"id": "Pemadam Kebakaran", "en": "Fire brigade"},
     "police": {"id": "Polisi", "en": "Police"},
@@ -51,6 +54,7 @@ class Unit(db.Model):
     __table_args__ = (
         sa.Index("ix_units_regency_duty", "regency_id", "on_duty"),
         sa.Index("ix_units_location", "location", postgresql_using="gist"),  # PostgreSQL only
+        sa.Index("ix_units_fix_location", "fix_location", postgresql_using="gist"),
     )
     __mapper_args__ = {"eager_defaults": False}
 
@@ -63,10 +67,18 @@ class Unit(db.Model):
     lat: Mapped[float] = mapped_column(sa.Float)
     lon: Mapped[float] = mapped_column(sa.Float)
     on_duty: Mapped[bool] = mapped_column(default=True)
+    active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())  # retired: False
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # The newest GPS fix of any of the unit's crew phones (responder.location).
+    fix_lat: Mapped[float | None] = mapped_column(sa.Float)
+    fix_lon: Mapped[float | None] = mapped_column(sa.Float)
+    fix_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     location = deferred(mapped_column(
         Geography("POINT", 4326, spatial_index=False), sa.Computed(LOCATION_SQL, persisted=True)))
+    fix_location = deferred(mapped_column(
+        Geography("POINT", 4326, spatial_index=False), sa.Computed(FIX_LOCATION_SQL,
+                                                                   persisted=True)))
     agency = relationship("Agency", lazy="joined", innerjoin=True, viewonly=True)
 
 

@@ -8,8 +8,8 @@ Revision ID: 0001
 Revises:
 Create Date: 2026-11-29
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from geoalchemy2 import Geography
 from sqlalchemy.dialects import postgresql
 

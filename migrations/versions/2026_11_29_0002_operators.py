@@ -7,8 +7,8 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-29
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from geoalchemy2 import Geography
 
 revision = "0002"

@@ -6,7 +6,8 @@ import threading
 
 import sqlalchemy as sa
 
-from backend.incidents.models import Dispatch, Incident
+from backend.dispatches.models import Dispatch
+from backend.incidents.models import Incident
 from backend.reports.models import Report
 from tests.helpers import Console, count, fetch, register, sos, sync
 

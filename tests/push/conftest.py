@@ -1,7 +1,6 @@
 """Push fixtures: the FCM stand-in, real Redis, and an app wired to both."""
 from __future__ import annotations
 
-
 import pytest
 import sqlalchemy as sa
 from redis import Redis

@@ -11,14 +11,18 @@ import sqlalchemy as sa
 from rq import SimpleWorker
 
 from backend.devices.models import Device
+from backend.dispatches.models import Dispatch
 from backend.extensions import db
-from backend.incidents.models import Dispatch
 from push import jobs
 from push.delivery import claim
 from push.models import PushOutbox
 from tests.helpers import Console, count, now_iso, register, sync
-from tests.push.conftest import (incident_for_sos, make_push_app, responder_phone,
-                                 unit_id)
+from tests.push.conftest import (
+    incident_for_sos,
+    make_push_app,
+    responder_phone,
+    unit_id,
+)
 
 
 def work(app):
@@ -157,7 +161,7 @@ def test_invalid_argument_fails_visibly(push_app, standin):
 def test_no_alert_for_an_uncommitted_dispatch(push_app, standin):
     """A dispatch whose transaction rolls back leaves no outbox row and enqueues nothing."""
     from backend.accounts.models import User
-    from backend.incidents.service import dispatch_units
+    from backend.dispatches.service import dispatch_units
 
     client = push_app.test_client()
     responder_phone(client, "dmk-sky-1", "tok-dmk-sky-1")

@@ -6,10 +6,15 @@ import uuid
 
 import sqlalchemy as sa
 
+from backend.dispatches.models import Dispatch
 from backend.extensions import db
-from backend.incidents.models import Dispatch
 from tests.helpers import Console, now_iso, register, sync
-from tests.push.conftest import incident_for_sos, make_push_app, responder_phone, unit_id
+from tests.push.conftest import (
+    incident_for_sos,
+    make_push_app,
+    responder_phone,
+    unit_id,
+)
 from tests.push.test_delivery import dispatch_dmk, outbox, work
 
 

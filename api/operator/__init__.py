@@ -1,0 +1,25 @@
+"""Operator console JSON API: session login, triage, incidents, dispatch, units, live feed,
+audit — one blueprint, one module per domain.
+
+Authentication is the console session cookie; every unsafe request carries the session's
+CSRF token in X-CSRF-Token (get one from GET /v1/operator/session, even before login).
+"""
+from __future__ import annotations
+
+from backend.auth import check_csrf
+from backend.extensions import Blueprint, db
+
+blp = Blueprint("operator", __name__, url_prefix="/v1/operator",
+                description="Operator console API (session cookie + CSRF header)")
+blp.before_request(check_csrf)
+
+STAFF_ERRORS = {401: "not_signed_in", 403: "forbidden (role) or csrf_failed"}
+
+
+def commit(result):
+    """End the view's transaction and hand back what it produced."""
+    db.session.commit()
+    return result
+
+
+from api.operator import audit, feed, incidents, session, triage, units  # noqa: E402,F401

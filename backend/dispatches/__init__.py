@@ -1,0 +1,1 @@
+"""Dispatches: units sent to incidents, responders' answers, escalation when nobody answers."""

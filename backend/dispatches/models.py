@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from backend.db import BigId, UTCDateTime, utcnow
+from backend.extensions import db
+from backend.units.models import Unit  # noqa: F401  (mapped before Dispatch.unit resolves)
+
+DISPATCH_TRANSITIONS = {
+    "pending": {"notified", "acknowledged", "declined", "timed_out", "cancelled"},
+    "notified": {"acknowledged", "declined", "timed_out", "cancelled"},
+    "acknowledged": {"en_route", "on_scene", "completed", "cancelled"},
+    "en_route": {"on_scene", "completed", "cancelled"},
+    "on_scene": {"completed"},
+    "declined": set(),
+    "timed_out": set(),
+    "completed": set(),
+    "cancelled": set(),
+}
+ACTIVE_DISPATCH = ("pending", "notified", "acknowledged", "en_route", "on_scene")
+ACTIVE_DISPATCH_SQL = "status IN ('pending', 'notified', 'acknowledged', 'en_route', 'on_scene')"
+
+
+class Dispatch(db.Model):
+    __tablename__ = "dispatches"
+    __table_args__ = (
+        sa.Index("ix_dispatches_incident", "incident_id"),
+        sa.Index("ix_dispatches_unit_status", "unit_id", "status"),
+        # Invariant 8: a unit is on at most one open dispatch; reassigning cancels the old one.
+        sa.Index("uq_dispatches_unit_active", "unit_id", unique=True,
+                 postgresql_where=sa.text(ACTIVE_DISPATCH_SQL),
+                 sqlite_where=sa.text(ACTIVE_DISPATCH_SQL)),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    regency_id: Mapped[int] = mapped_column(sa.ForeignKey("regencies.id"))
+    incident_id: Mapped[int] = mapped_column(sa.ForeignKey("incidents.id"))
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"))
+    status: Mapped[str] = mapped_column(sa.String(16), default="pending")
+    distance_m: Mapped[float | None] = mapped_column(sa.Float)
+    created_by: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Escalation: nobody acknowledged by ack_deadline → timed_out, next unit proposed/sent.
+    ack_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    needs_attention: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    status_reason: Mapped[str | None] = mapped_column(sa.String(200))  # decline, reassignment
+    # Loaded on access only: dispatch rows are locked FOR UPDATE, which outer joins forbid.
+    unit = relationship("Unit", viewonly=True)
+    incident = relationship("Incident", viewonly=True)

@@ -1,0 +1,1 @@
+"""Triage: incoming reports confirmed, rejected, merged, split; voice-call reports; the inbox."""

@@ -1,6 +1,8 @@
 """Push fixtures: the FCM stand-in, real Redis, and an app wired to both."""
 from __future__ import annotations
 
+import os
+
 import pytest
 import sqlalchemy as sa
 from redis import Redis
@@ -11,7 +13,8 @@ from push.standin import FcmStandIn
 from tests.conftest import IsolatedClient
 from tests.helpers import Console, register
 
-REDIS_TEST_URL = "redis://127.0.0.1:6379/15"
+# Parallel runs (several worktrees on one machine) pick their own database number.
+REDIS_TEST_URL = f"redis://127.0.0.1:6379/{os.environ.get('SIAGA_TEST_REDIS_DB', '15')}"
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ def register(args):
     regency = db.session.get(Regency, device.regency_id)
     db.session.commit()
     return {"id": device.id, "kind": device.kind, "platform": device.platform,
-            "app_version": device.app_version, "locale": device.locale,
+            "app_version": device.app_version, "locale": device.locale, "test": device.test,
             "created_at": device.created_at, "device_key": key,
             "regency": {"code": regency.code, "name": regency.name}}
 

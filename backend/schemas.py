@@ -16,10 +16,15 @@ class StrictFloat(fields.Float):
 
 
 class StrictBoolean(fields.Boolean):
-    """JSON true or false only."""
+    """JSON true or false only (1 == True in Python, so a set lookup alone would take 1)."""
 
     truthy = {True}
     falsy = {False}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
 
 
 class StrictString(fields.String):

@@ -76,11 +76,12 @@ def alert_message(*, token: str, dispatch: Dispatch, incident: Incident, unit: U
             "category": incident.category, "priority": str(incident.priority),
             "lat": "" if incident.lat is None else str(incident.lat),
             "lon": "" if incident.lon is None else str(incident.lon),
-            "summary": (incident.summary or "")[:500], "unit": unit.call_sign}
+            "summary": (incident.summary or "")[:500], "unit": unit.call_sign,
+            "test": "1" if incident.test else "0"}
     return messaging.Message(
         token=token, data=data,
         notification=messaging.Notification(
-            title=f"112 {label.upper()} · {incident.number}",
+            title=f"{'[UJI] ' if incident.test else ''}112 {label.upper()} · {incident.number}",
             body=f"{(incident.summary or label)[:120]} · {distance}"
                  + (f" · {place}" if place else "")),
         android=messaging.AndroidConfig(

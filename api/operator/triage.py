@@ -28,7 +28,7 @@ def inbox(args):
     user = current_user()
     cursor = feed_head(regency_id=user.regency_id)
     reports = triage.inbox(actor=user, statuses=tuple(args["status"] or ("received",)),
-                              limit=args["limit"])
+                           limit=args["limit"], include_test=args["include_test"])
     return {"reports": reports, "cursor": cursor.encode()}
 
 

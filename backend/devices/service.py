@@ -23,17 +23,19 @@ def hash_key(key: str) -> str:
 
 
 def register_device(*, regency_code: str, platform: str, app_version: str, locale: str,
-                    phone: str | None = None, kind: str = "citizen") -> tuple[Device, str]:
+                    phone: str | None = None, kind: str = "citizen", test: bool = False
+                    ) -> tuple[Device, str]:
     """Register a device; return it with its key (the only time the key exists in clear)."""
     regency = get_regency_by_code(regency_code)
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     device = Device(regency_id=regency.id, kind=kind, platform=platform, app_version=app_version,
-                    locale=locale, phone=phone, key_hash=hash_key(key))
+                    locale=locale, phone=phone, test=test, key_hash=hash_key(key))
     db.session.add(device)
     db.session.flush()
     record_event(regency_id=regency.id, actor=("device", device.id), action="device.register",
                  entity=("device", device.id),
-                 after={"kind": kind, "platform": platform, "app_version": app_version})
+                 after={"kind": kind, "platform": platform, "app_version": app_version,
+                        "test": test})
     return device, key
 
 

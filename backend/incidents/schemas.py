@@ -22,6 +22,7 @@ class IncidentRead(Schema):
     lat = fields.Float(allow_none=True)
     lon = fields.Float(allow_none=True)
     summary = fields.String(required=True)
+    test = fields.Boolean(required=True, metadata={"description": "Opened from test traffic."})
     created_at = fields.AwareDateTime(required=True)
     updated_at = fields.AwareDateTime(required=True)
 

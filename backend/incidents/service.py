@@ -75,7 +75,7 @@ def new_incident(actor: User, report: Report, priority: int | None, summary: str
         regency_id=actor.regency_id, category=report.category,
         priority=priority or (1 if report.category in URGENT_CATEGORIES else 2),
         status="open", lat=report.lat, lon=report.lon, summary=summary or report.note,
-        created_by=actor.id, created_at=utcnow(), updated_at=utcnow())
+        created_by=actor.id, created_at=utcnow(), updated_at=utcnow(), test=report.test)
     db.session.add(incident)
     db.session.flush()
     record_events([audit_row(regency_id=actor.regency_id, actor=actor_ref(actor),

@@ -57,7 +57,9 @@ def create_reports(*, device: Device, reports: list[NewReport]) -> dict[str, int
         return {}
     now = utcnow()
     table = Report.__table__
+    # The caller's number and the test flag come from the device's registration.
     rows = [dict(vars(r), regency_id=device.regency_id, device_id=device.id,
+                 caller_phone=device.phone, test=device.test,
                  status="received", received_at=now, updated_at=now) for r in reports]
     # Core, not ORM: a sync batch needs only the ids, and this is the hottest insert.
     stmt = insert_ignoring_conflicts(table, "device_id", "client_op_id").returning(

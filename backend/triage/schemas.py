@@ -26,7 +26,10 @@ class TriageReport(Schema):
         "type": "number", "description": "How long the report waited on the phone."})
     time_source = fields.String(required=True)
     clock_skew_flagged = fields.Boolean(required=True)
-    caller_phone = fields.String(allow_none=True)
+    caller_phone = fields.String(allow_none=True, metadata={
+        "description": "The caller's number: the voice caller's, or the phone's registration."})
+    test = fields.Boolean(required=True, metadata={"description": "Test traffic, not an "
+                                                                  "emergency; never counted."})
     device_id = fields.Integer(allow_none=True)
     incident = fields.Function(lambda r: r.incident.number if r.incident else None,
                                allow_none=True, metadata={"type": "string"})
@@ -77,9 +80,13 @@ class CallReportArgs(Schema):
     caller_phone = StrictString(load_default=None, allow_none=True,
                                 validate=validate.Regexp(r"^\+?[0-9]{3,15}$"))
     silent = StrictBoolean(load_default=False)
+    test = StrictBoolean(load_default=False, metadata={
+        "description": "A training call: flagged test, never counted."})
 
 
 class InboxArgs(Schema):
     status = fields.List(StrictString(validate=validate.OneOf(REPORT_STATUSES)),
                          load_default=None)
     limit = fields.Integer(load_default=100, validate=validate.Range(1, 500))
+    include_test = fields.Boolean(load_default=False, truthy={"true"}, falsy={"false"}, metadata={
+        "description": "true: also list test traffic (flagged test), hidden by default."})

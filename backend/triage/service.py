@@ -139,8 +139,8 @@ def split_report(*, actor: User, ref: str) -> Incident:
 
 
 def create_call_report(*, actor: User, category: str, note: str, lat: float | None,
-                       lon: float | None, caller_phone: str | None, silent: bool = False
-                       ) -> Report:
+                       lon: float | None, caller_phone: str | None, silent: bool = False,
+                       test: bool = False) -> Report:
     """Enter a report taken by voice call; it joins the inbox like an app report."""
     require(actor, "triage")
     now = utcnow()
@@ -149,15 +149,15 @@ def create_call_report(*, actor: User, category: str, note: str, lat: float | No
                     location_source="manual" if lat is not None else None,
                     captured_at=now, received_at=now, updated_at=now, time_source="server",
                     clock_offset_ms=0, clock_skew_flagged=False, status="received",
-                    source="call", caller_phone=caller_phone, created_by=actor.id)
+                    source="call", caller_phone=caller_phone, created_by=actor.id, test=test)
     db.session.add(report)
     db.session.flush()
     append_changes([status_change(report.id, report.regency_id, None, "received")])
     record_events([audit_row(regency_id=actor.regency_id, actor=actor_ref(actor),
                              action="report.create_call", entity=("report", report.ref),
-                             after={"category": category, "caller_phone": caller_phone})])
+                             after={"category": category, "caller_phone": caller_phone,
+                                    "test": test})])
     return report
-
 
 
 @dataclass(frozen=True)
@@ -213,11 +213,16 @@ CRITICAL_FIRST = sa.case((Report.silent.is_(True), 0),
                          (Report.category.in_(URGENT_CATEGORIES), 1), else_=2)
 
 
-def inbox(*, actor: User, statuses=("received",), limit: int = 100) -> list[Report]:
-    """Reports awaiting triage: silent SOS first, then urgent categories, newest first."""
+def inbox(*, actor: User, statuses=("received",), limit: int = 100,
+          include_test: bool = False) -> list[Report]:
+    """Reports awaiting triage: silent SOS first, then urgent categories, newest first.
+
+    Test traffic stays out unless asked for (it is never a real emergency)."""
     require(actor, "view")
+    query = sa.select(Report).where(Report.regency_id == actor.regency_id,
+                                    Report.status.in_(statuses))
+    if not include_test:
+        query = query.where(Report.test.is_(False))
     return list(db.session.scalars(
-        sa.select(Report).where(Report.regency_id == actor.regency_id,
-                                Report.status.in_(statuses))
-        .order_by(CRITICAL_FIRST, Report.received_at.desc()).limit(limit)))
+        query.order_by(CRITICAL_FIRST, Report.received_at.desc()).limit(limit)))
 

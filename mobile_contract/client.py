@@ -180,6 +180,9 @@ class SiagaClient:
             if exc.code == "too_many_ops" and self.batch > 1:
                 self.batch = max(1, self.batch // 2)
                 raise Retry("batch too large; halved") from None
+            if exc.code == "invalid_cursor":  # PROTOCOL.md: start again from null
+                self._meta("cursor", "")
+                raise Retry("invalid_cursor: pulling from the start", retry_after=0) from None
             if exc.code in DEVICE_KEY_ERRORS and self._register_again():
                 raise Retry(f"{exc.code}: registered again", retry_after=0) from None
             raise

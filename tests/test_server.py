@@ -1,0 +1,100 @@
+"""The service as it is deployed: the project's gunicorn settings, over real sockets.
+
+Keep-alive must be honest: an answer given without reading the body says `Connection: close`
+and the server closes; every other answer keeps the connection, and the next request on it
+works (a phone on EDGE pays dearly for each new connection).
+"""
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """gunicorn with gunicorn.conf.py on a migrated, seeded SQLite file; yields the port."""
+    folder = tmp_path_factory.mktemp("server")
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{folder}/siaga.sqlite3",
+           "PUSH_THREAD": "false", "FLASK_APP": "backend", "PORT": str(_free_port()),
+           "WEB_WORKERS": "2", "ACCESS_LOG": ""}
+    flask = [sys.executable, "-m", "flask"]
+    for command in (["db", "upgrade"], ["seed"]):
+        subprocess.run(flask + command, env=env, cwd=ROOT, check=True, capture_output=True)
+    process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
+                                "backend:create_app()"], env=env, cwd=ROOT,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    port = int(env["PORT"])
+    for _ in range(100):
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                break
+        except OSError:
+            time.sleep(0.1)
+    yield port
+    process.terminate()
+    process.wait(timeout=20)
+
+
+def _send(conn, method, path, body=b"", headers=None):
+    conn.request(method, path, body=body, headers=headers or {})
+    response = conn.getresponse()
+    return response, response.read()
+
+
+def test_an_unread_large_body_closes_the_connection_and_says_so(server):
+    for status_wanted, path, size in ((401, "/v1/sync", 200 * 1024),      # key checked first
+                                      (413, "/v1/devices", 300 * 1024)):  # over the limit
+        conn = http.client.HTTPConnection("127.0.0.1", server, timeout=10)
+        response, _ = _send(conn, "POST", path, b"x" * size,
+                            {"Content-Type": "application/json",
+                             "Authorization": "Bearer not-a-key"})
+        assert response.status == status_wanted
+        assert response.getheader("Connection") == "close"
+        assert response.getheader("Siaga-Sync") == "1"
+        # http.client honours the announcement and opens a new connection by itself.
+        again, body = _send(conn, "GET", "/v1/health")
+        assert again.status == 200, body
+
+
+def test_a_small_refused_body_keeps_the_connection_and_it_still_works(server):
+    conn = http.client.HTTPConnection("127.0.0.1", server, timeout=10)
+    for _ in range(5):
+        response, _ = _send(conn, "POST", "/v1/sync", b'{"protocol": 1}',
+                            {"Content-Type": "application/json",
+                             "Authorization": "Bearer not-a-key"})
+        assert response.status == 401 and response.getheader("Connection") == "keep-alive"
+        first_socket = conn.sock
+        again, _ = _send(conn, "GET", "/v1/health")
+        assert again.status == 200 and conn.sock is first_socket   # the same connection
+
+
+def test_a_phone_registers_and_syncs_over_one_kept_alive_connection(server):
+    conn = http.client.HTTPConnection("127.0.0.1", server, timeout=10)
+    response, body = _send(conn, "POST", "/v1/devices",
+                           json.dumps({"platform": "android", "app_version": "1"}).encode(),
+                           {"Content-Type": "application/json"})
+    assert response.status == 201
+    key, first_socket = json.loads(body)["device_key"], conn.sock
+    wrong_type, _ = _send(conn, "POST", "/v1/sync", b'{"protocol": 1}',
+                          {"Content-Type": "text/plain", "Authorization": f"Bearer {key}"})
+    assert wrong_type.status == 415                 # PROTOCOL.md: application/json only
+    synced, _ = _send(conn, "POST", "/v1/sync",
+                      json.dumps({"protocol": 1, "device_time": "2026-11-29T10:00:00Z",
+                                  "cursor": None, "ops": []}).encode(),
+                      {"Content-Type": "application/json", "Authorization": f"Bearer {key}"})
+    assert synced.status == 200 and conn.sock is first_socket

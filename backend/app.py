@@ -14,6 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from backend.config import load_settings
 from backend.errors import error_body
 from backend.extensions import Api, db, migrate
+from backend.feed.slots import FeedSlots
 from backend.http import PROTOCOL_HEADER, BoundedGzip, ConnectionGuard
 from backend.jsonio import StrictJSONProvider, StrictRequest
 from backend.ratelimit import make_counter
@@ -99,6 +100,8 @@ def register_extensions(app: Flask) -> None:
     Api(app)  # per app, so tests can build many apps; found via app.extensions
     init_push(app)
     app.extensions["siaga.counter"] = make_counter(app.config["REDIS_URL"])
+    app.extensions["siaga.feed_slots"] = FeedSlots(app.config["FEED_MAX_PER_WORKER"],
+                                                   app.config["FEED_MAX_PER_USER"])
     app.wsgi_app = ConnectionGuard(BoundedGzip(app.wsgi_app, app.config["MAX_BODY_BYTES"]))
     if app.config["TRUSTED_PROXIES"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"],

@@ -73,6 +73,11 @@ SETTINGS: tuple[Setting, ...] = (
             "On timeout or decline: 'propose' the next unit to the operator, or 'dispatch' it."),
     Setting("TRUSTED_PROXIES", int, 0,
             "Reverse proxies in front of the app whose X-Forwarded-For is trusted (0 = none)."),
+    Setting("FEED_MAX_PER_WORKER", int, 4,
+            "Live feeds (server-sent events) one web process serves at once; each holds a "
+            "thread, so keep it below WEB_THREADS (8): the rest stay free for phones."),
+    Setting("FEED_MAX_PER_USER", int, 2,
+            "Live feeds one console user may hold open per web process (two tabs)."),
     Setting("LOG_LEVEL", str, "INFO", "Python logging level."),
 )
 

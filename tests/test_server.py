@@ -9,6 +9,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -31,9 +32,9 @@ def server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("server")
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{folder}/siaga.sqlite3",
            "PUSH_THREAD": "false", "FLASK_APP": "backend", "PORT": str(_free_port()),
-           "WEB_WORKERS": "2", "ACCESS_LOG": ""}
+           "WEB_WORKERS": "2", "ACCESS_LOG": "", "FEED_MAX_PER_USER": "50"}
     flask = [sys.executable, "-m", "flask"]
-    for command in (["db", "upgrade"], ["seed"]):
+    for command in (["db", "upgrade"], ["seed", "--demo"]):
         subprocess.run(flask + command, env=env, cwd=ROOT, check=True, capture_output=True)
     process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
                                 "backend:create_app()"], env=env, cwd=ROOT,
@@ -46,7 +47,7 @@ def server(tmp_path_factory):
         except OSError:
             time.sleep(0.1)
     yield port
-    process.terminate()
+    process.send_signal(signal.SIGINT)  # quick shutdown: open feeds need not run out
     process.wait(timeout=20)
 
 
@@ -98,3 +99,46 @@ def test_a_phone_registers_and_syncs_over_one_kept_alive_connection(server):
                                   "cursor": None, "ops": []}).encode(),
                       {"Content-Type": "application/json", "Authorization": f"Bearer {key}"})
     assert synced.status == 200 and conn.sock is first_socket
+
+
+def _sign_in(port, username="operator1") -> str:
+    """Console sign-in over HTTP; returns the Cookie header value."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    response, body = _send(conn, "GET", "/v1/operator/session")
+    cookie = response.getheader("Set-Cookie").split(";", 1)[0]
+    token = json.loads(body)["csrf_token"]
+    response, body = _send(conn, "POST", "/v1/operator/session",
+                           json.dumps({"username": username,
+                                       "password": "siaga112-demo"}).encode(),
+                           {"Content-Type": "application/json", "X-CSRF-Token": token,
+                            "Cookie": cookie})
+    assert response.status == 200, body
+    return response.getheader("Set-Cookie").split(";", 1)[0]
+
+
+def test_thirty_open_feeds_leave_phones_their_threads(server):
+    """The attack of the security review: 30 live feeds made /v1/health and registrations
+    time out. Feeds are capped per process, so phones always find a thread."""
+    cookie = _sign_in(server)
+    feeds, statuses = [], []
+    for _ in range(30):
+        sock = socket.create_connection(("127.0.0.1", server), timeout=10)
+        sock.sendall(f"GET /v1/operator/feed HTTP/1.1\r\nHost: x\r\nCookie: {cookie}\r\n"
+                     f"\r\n".encode())
+        statuses.append(sock.recv(64).split(b" ")[1])
+        feeds.append(sock)
+    try:
+        assert statuses.count(b"200") == 8            # 4 per process × 2 processes
+        assert statuses.count(b"429") == 22           # refused at once, no thread held
+        conn = http.client.HTTPConnection("127.0.0.1", server, timeout=5)
+        for _ in range(10):
+            started = time.monotonic()
+            health, _ = _send(conn, "GET", "/v1/health")
+            registered, _ = _send(conn, "POST", "/v1/devices", json.dumps(
+                {"platform": "android", "app_version": "1"}).encode(),
+                {"Content-Type": "application/json"})
+            assert (health.status, registered.status) == (200, 201)
+            assert time.monotonic() - started < 2.0
+    finally:
+        for sock in feeds:
+            sock.close()

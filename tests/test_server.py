@@ -32,13 +32,15 @@ def server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("server")
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{folder}/siaga.sqlite3",
            "PUSH_THREAD": "false", "FLASK_APP": "backend", "PORT": str(_free_port()),
-           "WEB_WORKERS": "2", "ACCESS_LOG": "", "FEED_MAX_PER_USER": "50"}
+           "WEB_WORKERS": "2", "ACCESS_LOG": "", "FEED_MAX_PER_USER": "50",
+           "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"}  # a quick demo seed
     flask = [sys.executable, "-m", "flask"]
     for command in (["db", "upgrade"], ["seed", "--demo"]):
         subprocess.run(flask + command, env=env, cwd=ROOT, check=True, capture_output=True)
     process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
                                 "backend:create_app()"], env=env, cwd=ROOT,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
     port = int(env["PORT"])
     for _ in range(100):
         try:
@@ -47,8 +49,12 @@ def server(tmp_path_factory):
         except OSError:
             time.sleep(0.1)
     yield port
-    process.send_signal(signal.SIGINT)  # quick shutdown: open feeds need not run out
-    process.wait(timeout=20)
+    process.send_signal(signal.SIGINT)  # quick shutdown
+    try:
+        process.wait(timeout=3)
+    except subprocess.TimeoutExpired:  # workers still finishing open feeds: not worth waiting
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
 
 
 def _send(conn, method, path, body=b"", headers=None):

@@ -8,53 +8,19 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
-import signal
 import socket
-import subprocess
-import sys
 import time
 
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.servers import gunicorn
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    """gunicorn with gunicorn.conf.py on a migrated, seeded SQLite file; yields the port."""
-    folder = tmp_path_factory.mktemp("server")
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{folder}/siaga.sqlite3",
-           "PUSH_THREAD": "false", "FLASK_APP": "backend", "PORT": str(_free_port()),
-           "WEB_WORKERS": "2", "ACCESS_LOG": "", "FEED_MAX_PER_USER": "50",
-           "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"}  # a quick demo seed
-    flask = [sys.executable, "-m", "flask"]
-    for command in (["db", "upgrade"], ["seed", "--demo"]):
-        subprocess.run(flask + command, env=env, cwd=ROOT, check=True, capture_output=True)
-    process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
-                                "backend:create_app()"], env=env, cwd=ROOT,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               start_new_session=True)
-    port = int(env["PORT"])
-    for _ in range(100):
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                break
-        except OSError:
-            time.sleep(0.1)
-    yield port
-    process.send_signal(signal.SIGINT)  # quick shutdown
-    try:
-        process.wait(timeout=3)
-    except subprocess.TimeoutExpired:  # workers still finishing open feeds: not worth waiting
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
+    """gunicorn with the project's settings; feeds capped per process only."""
+    with gunicorn(tmp_path_factory.mktemp("server"), FEED_MAX_PER_USER="50") as port:
+        yield port
 
 
 def _send(conn, method, path, body=b"", headers=None):

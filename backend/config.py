@@ -71,6 +71,10 @@ SETTINGS: tuple[Setting, ...] = (
             "Seconds a dispatched unit has to acknowledge, per category (default=…)."),
     Setting("ESCALATION_MODE", str, "propose",
             "On timeout or decline: 'propose' the next unit to the operator, or 'dispatch' it."),
+    Setting("SOS_FLOOD_PER_DEVICE", int, 10,
+            "Reports one device may create per SOS_FLOOD_WINDOW_S before the next ones are "
+            "flagged a possible flood: still stored, collapsed into one inbox row."),
+    Setting("SOS_FLOOD_WINDOW_S", int, 600, "Window of SOS_FLOOD_PER_DEVICE, seconds."),
     Setting("TRUSTED_PROXIES", int, 0,
             "Reverse proxies in front of the app whose X-Forwarded-For is trusted (0 = none)."),
     Setting("FEED_MAX_PER_WORKER", int, 4,

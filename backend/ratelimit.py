@@ -1,6 +1,7 @@
 """Failure counters with a time window: in memory (embedded profile) or Redis (production).
 
-One interface, two drivers, chosen by REDIS_URL. Used to throttle password guessing.
+One interface, two drivers, chosen by REDIS_URL. Used to throttle password guessing and to
+spot SOS floods (which are collapsed, never refused).
 """
 from __future__ import annotations
 
@@ -21,14 +22,14 @@ class MemoryCounter:
             value, expires = self._hits.get(key, (0, 0.0))
             return value if expires > time.monotonic() else 0
 
-    def increment(self, key: str, window_s: int) -> int:
+    def increment(self, key: str, window_s: int, by: int = 1) -> int:
         with self._lock:
             value, expires = self._hits.get(key, (0, 0.0))
             now = time.monotonic()
             if expires <= now:
                 value, expires = 0, now + window_s
-            self._hits[key] = (value + 1, expires)
-            return value + 1
+            self._hits[key] = (value + by, expires)
+            return value + by
 
     def reset(self, key: str) -> None:
         with self._lock:
@@ -55,10 +56,10 @@ class RedisCounter:
     def count(self, key: str) -> int:
         return self._safe(lambda: int(self._redis.get(f"siaga:rl:{key}") or 0), 0)
 
-    def increment(self, key: str, window_s: int) -> int:
+    def increment(self, key: str, window_s: int, by: int = 1) -> int:
         def incr():
             pipe = self._redis.pipeline()
-            pipe.incr(f"siaga:rl:{key}")
+            pipe.incrby(f"siaga:rl:{key}", by)
             pipe.expire(f"siaga:rl:{key}", window_s, nx=True)
             return int(pipe.execute()[0])
         return self._safe(incr, 0)

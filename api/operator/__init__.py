@@ -22,4 +22,12 @@ def commit(result):
     return result
 
 
-from api.operator import audit, feed, incidents, session, triage, units  # noqa: E402,F401
+from api.operator import (  # noqa: E402,F401
+    audit,
+    devices,
+    feed,
+    incidents,
+    session,
+    triage,
+    units,
+)

@@ -49,8 +49,24 @@ class ReportDetail(Schema):
     reporter_history = fields.List(fields.Nested(TriageReport), required=True)
 
 
+class FloodRead(Schema):
+    device_id = fields.Integer(required=True, attribute="device.id")
+    muted = fields.Function(lambda f: f.device.muted_at is not None, required=True,
+                            metadata={"type": "boolean"})
+    revoked = fields.Function(lambda f: f.device.revoked_at is not None, required=True,
+                              metadata={"type": "boolean"})
+    caller_phone = fields.String(allow_none=True, attribute="device.phone")
+    count = fields.Integer(required=True, metadata={
+        "description": "Reports beyond the device's SOS rate awaiting triage (all stored)."})
+    newest = fields.Nested(TriageReport, required=True)
+
+
 class Inbox(Schema):
-    reports = fields.List(fields.Nested(TriageReport), required=True)
+    reports = fields.List(fields.Nested(TriageReport), required=True, metadata={
+        "description": "Real reports first: never a flood's."})
+    floods = fields.List(fields.Nested(FloodRead), required=True, metadata={
+        "description": "Possible floods: one row per device beyond its SOS rate, after the "
+                       "reports. Nothing is dropped: open the newest to see them all."})
     cursor = fields.String(required=True, metadata={
         "description": "Start the live feed (/v1/operator/feed) here."})
 

@@ -12,6 +12,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from backend.accounts.models import User
+from backend.devices.models import Device
 from backend.accounts.service import actor_ref, require
 from backend.audit.service import audit_row, record_events
 from backend.db import dialect_name, utcnow
@@ -224,5 +225,32 @@ def inbox(*, actor: User, statuses=("received",), limit: int = 100,
     if not include_test:
         query = query.where(Report.test.is_(False))
     return list(db.session.scalars(
-        query.order_by(CRITICAL_FIRST, Report.received_at.desc()).limit(limit)))
+        query.where(Report.flooded.is_(False))
+        .order_by(CRITICAL_FIRST, Report.received_at.desc()).limit(limit)))
+
+
+@dataclass(frozen=True)
+class Flood:
+    """One inbox row for all of a device's flagged reports awaiting triage."""
+
+    device: Device
+    count: int
+    newest: Report
+
+
+def floods(*, actor: User, limit: int = 20) -> list[Flood]:
+    """Devices whose reports beyond their SOS rate await triage, largest flood first. They
+    come after every real report in the inbox; nothing in them is dropped."""
+    require(actor, "view")
+    rows = db.session.execute(
+        sa.select(Report.device_id, sa.func.count(), sa.func.max(Report.id))
+        .where(Report.regency_id == actor.regency_id, Report.status == "received",
+               Report.flooded.is_(True), Report.test.is_(False))
+        .group_by(Report.device_id).order_by(sa.func.count().desc()).limit(limit)).all()
+    devices = {d.id: d for d in db.session.scalars(
+        sa.select(Device).where(Device.id.in_([r[0] for r in rows])))} if rows else {}
+    newest = {r.id: r for r in db.session.scalars(
+        sa.select(Report).where(Report.id.in_([r[2] for r in rows])))} if rows else {}
+    return [Flood(devices[device_id], n, newest[newest_id])
+            for device_id, n, newest_id in rows]
 

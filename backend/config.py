@@ -71,6 +71,12 @@ SETTINGS: tuple[Setting, ...] = (
             "Seconds a dispatched unit has to acknowledge, per category (default=…)."),
     Setting("ESCALATION_MODE", str, "propose",
             "On timeout or decline: 'propose' the next unit to the operator, or 'dispatch' it."),
+    Setting("REGISTRATION_LIMIT_PER_ADDRESS", str, "60/minute;1000/hour",
+            "Phone registrations per client address (moving windows). Generous because "
+            "carriers put many phones behind one address (CGNAT); a refused phone keeps its "
+            "SOS queued and retries after Retry-After (and has SMS)."),
+    Setting("REGISTRATION_LIMIT_GLOBAL", str, "1200/minute",
+            "Phone registrations per minute for the whole deployment."),
     Setting("SOS_FLOOD_PER_DEVICE", int, 10,
             "Reports one device may create per SOS_FLOOD_WINDOW_S before the next ones are "
             "flagged a possible flood: still stored, collapsed into one inbox row."),

@@ -195,8 +195,8 @@ class Faults:
             s.redis.stop()
         elif name == "fcm_storm":          # 429 with Retry-After, 500s, an unregistered token
             s.standin.call("/_standin/faults", {
-                "script": [{"status": 429, "retry_after": 1}] * 15 + [{"status": 500}] * 15 +
-                          [{"status": 503}] * 10,
+                "script": [{"status": 429, "retry_after": 1}] * 6 + [{"status": 500}] * 4 +
+                          [{"status": 503}] * 2,
                 "unregistered": [token(1)]})
         elif name == "slow_clients":
             self._stop.clear()
@@ -300,7 +300,7 @@ def run_fault(stack: Stack, crews: Crews, fault: str, phones_n: int, dispatches_
         result.p99_ms = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000
 
     ids = [d for _, d in dispatched]
-    settled_by = time.monotonic() + 90
+    settled_by = time.monotonic() + 120  # backoff after a storm: 2, 4, 8, 16 s...
     while True:
         rows = dict(stack.query("SELECT status, count(*) FROM push_outbox WHERE dispatch_id = "
                                 "ANY(:ids) GROUP BY status", ids=ids)) if ids else {}

@@ -61,6 +61,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PUSH_TTL_SECONDS", int, 600,
             "How long FCM keeps an undelivered alert; past it, escalation has taken over."),
     Setting("PUSH_MAX_ATTEMPTS", int, 8, "Send attempts before an alert is marked failed."),
+    Setting("PUSH_BACKOFF_CAP_S", int, 15,
+            "Longest wait between two send attempts of an alert (FCM's Retry-After still wins); "
+            "with PUSH_MAX_ATTEMPTS=8 an alert FCM keeps refusing fails visibly within ~90 s."),
     Setting("PUSH_LEASE_SECONDS", int, 60,
             "A claimed alert not settled within this is claimed again (worker crash)."),
     Setting("PUSH_THREAD", _bool, True,

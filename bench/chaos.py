@@ -96,7 +96,7 @@ class Operator:
 
     def __init__(self, base: str, username: str = "operator1"):
         self.base, self.http = base, requests.Session()
-        token = self.http.get(base + "/v1/operator/session", timeout=10).json()["csrf_token"]
+        token = self.http.get(base + "/v1/operator/session", timeout=30).json()["csrf_token"]
         signed = self.http.post(base + "/v1/operator/session", timeout=10,
                                 json={"username": username, "password": "siaga112-demo"},
                                 headers={"X-CSRF-Token": token})
@@ -104,7 +104,7 @@ class Operator:
         self.csrf = signed.json()["csrf_token"]
 
     def get(self, path):
-        return self.http.get(self.base + path, timeout=10)
+        return self.http.get(self.base + path, timeout=30)
 
     def post(self, path, body=None):
         return self.http.post(self.base + path, json=body or {}, timeout=10,
@@ -237,7 +237,7 @@ def run_fault(stack: Stack, crews: Crews, fault: str, phones_n: int, dispatches_
     phones = []
     for i in range(phones_n):
         phone = SiagaClient(stack.base, rng=random.Random(seed * 1000 + i), backoff_base=0.05,
-                            backoff_cap=1.0, timeout=10)
+                            backoff_cap=1.0, timeout=30)
         phone.register()
         for _ in range(rng.randint(1, 3)):
             phone.sos(rng.choice(CATEGORIES), rng.uniform(*LAT), rng.uniform(*LON), "chaos")
@@ -315,6 +315,11 @@ def run_fault(stack: Stack, crews: Crews, fault: str, phones_n: int, dispatches_
         if ids else 0
     result.alerts_failed_visibly = visible
     result.alerts_unsettled = result.alerts_committed - result.alerts_delivered - visible
+    if result.alerts_unsettled:
+        result.notes.append(f"outbox: {rows}; attempts: " + ", ".join(
+            f"{status}/{attempts}/{error}" for status, attempts, error in stack.query(
+                "SELECT status, attempts, last_error FROM push_outbox WHERE dispatch_id = "
+                "ANY(:ids)", ids=ids)))
     at_fcm = {m["message"]["data"]["dispatch"] for m in stack.standin.messages}
     missing = {str(i) for i, in stack.query(
         "SELECT dispatch_id FROM push_outbox WHERE dispatch_id = ANY(:ids) AND status = 'sent'",
@@ -324,7 +329,7 @@ def run_fault(stack: Stack, crews: Crews, fault: str, phones_n: int, dispatches_
         result.alerts_unsettled += len(missing)
     if fault == "fcm_storm":  # give the crew phone a working token again
         requests.put(stack.base + "/v1/responder/push-token", json={"token": token(1, "again")},
-                     headers={"Authorization": f"Bearer {crews.keys[1]}"}, timeout=10)
+                     headers={"Authorization": f"Bearer {crews.keys[1]}"}, timeout=30)
     for unit_id, dispatch_id in dispatched:  # free the units for the next fault
         crews.complete(unit_id, dispatch_id)
     return result

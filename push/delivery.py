@@ -94,7 +94,9 @@ def alert_message(*, token: str, dispatch: Dispatch, incident: Incident, unit: U
 
 
 def backoff_s(attempts: int) -> float:
-    return min(300.0, 2.0 * 2 ** max(0, attempts - 1))
+    """2, 4, 8 s, then every PUSH_BACKOFF_CAP_S: an alert later than a minute or two is
+    worth less than a visible failure the operator acts on (escalation runs meanwhile)."""
+    return min(float(current_app.config["PUSH_BACKOFF_CAP_S"]), 2.0 * 2 ** max(0, attempts - 1))
 
 
 def deliver(ids: list[int] | None, sender) -> Stats:

@@ -63,7 +63,7 @@ export function setMuted(muted) {
 export function muteToggle(button) {
   const show = () => {
     button.setAttribute('aria-pressed', String(state.muted));
-    button.textContent = state.muted ? '🔕 ' + t('sound_off') : '🔔 ' + t('sound_on');
+    button.textContent = state.muted ? t('sound_off') : t('sound_on');
     button.classList.toggle('muted', state.muted);
   };
   button.addEventListener('click', () => { setMuted(!state.muted); show(); });

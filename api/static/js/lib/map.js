@@ -18,7 +18,14 @@ export function makeMap(id, {units = true, areas = true} = {}) {
   map.createPane('areas').style.zIndex = 350;    // under markers (600) and overlays (400)
   map.createPane('areaLabels').style.zIndex = 450;
   if (config.tileUrl) L.tileLayer(config.tileUrl, {maxZoom: 18}).addTo(map);
-  map.ready = Promise.all([areas ? addAreas(map) : null, units ? addUnits(map) : null]);
+  map.ready = Promise.all([areas ? addAreas(map) : null, units ? addUnits(map) : null])
+    .then(([layers]) => {
+      // Frame the regency once its outline is known, unless the page has moved the map.
+      const k = layers && layers.kecamatan, c = map.getCenter();
+      if (k && map.getZoom() === REGENCY_VIEW.zoom && c.lat === REGENCY_VIEW.center[0] &&
+          c.lng === REGENCY_VIEW.center[1]) map.fitBounds(k.getBounds(), {padding: [4, 4]});
+      return layers;
+    });
   return map;
 }
 

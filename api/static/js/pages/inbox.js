@@ -23,7 +23,7 @@ notificationButton(document.getElementById('notify-enable'));
 
 /** The time a report has been waiting for triage, ticking (see tick()). */
 const waitClock = r => el('span', {class: 'waiting', 'data-since': r.received_at,
-  title: t('waiting')}, '⏱ ', el('span', {class: 'clock'}, clock(secondsSince(r.received_at))));
+  title: t('waiting')}, el('span', {class: 'clock'}, clock(secondsSince(r.received_at))));
 const secondsSince = iso => (Date.now() - Date.parse(iso)) / 1000;
 
 function reportLine(r, {live = false} = {}) {

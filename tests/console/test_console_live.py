@@ -142,6 +142,17 @@ def test_voice_call_placed_by_typing_a_desa_name(page, live_server, db_backend):
     assert page.locator("#call-form input[name=desa_code]").input_value() == ""
     assert page.locator("#call-form input[name=lat]").input_value() != ""
 
+    # The incident keeps the caller's phone and the desa.
+    row.locator("strong").first.click()
+    page.click("#confirm")
+    page.wait_for_url("**/console/incidents/112-*")
+    expect(page.locator("#incident-place")).to_contain_text("Kayu Ara")
+    report = page.locator("#reports li").first
+    expect(report.locator(".phone")).to_contain_text("081298765432")
+    report.locator("button.copy").click()
+    expect(report.locator("button.copy")).to_have_text("Tersalin")
+    _shot(page, db_backend, "7b-incident-caller-phone")
+
 
 def test_offline_map_draws_boundaries_with_desa_labels_and_no_tiles(page, live_server,
                                                                    db_backend):

@@ -72,7 +72,8 @@ if (note) note.addEventListener('submit', async ev => {
 const mine = change => change && change.data && change.data.incident === number;
 follow({cursor: config.cursor, indicator: document.getElementById('live'),
   onChange: changes => {
-    // This incident's changes, and unit duty changes (they change the recommendations).
-    if (changes.some(c => c === null || mine(c) || (c.type || '').startsWith('unit.')))
-      refresh();
+    // This incident's changes, and units changing state (they change the recommendations);
+    // position fixes alone are too frequent to re-render for.
+    const unitState = c => /^unit\./.test(c.type || '') && !/position|location/.test(c.type);
+    if (changes.some(c => c === null || mine(c) || unitState(c))) refresh();
   }});

@@ -163,9 +163,12 @@ def test_offline_map_draws_boundaries_with_desa_labels_and_no_tiles(page, live_s
     assert page.locator("img.leaflet-tile").count() == 0     # MAP_TILE_URL unset: no tiles
     assert page.locator("#map path.leaflet-interactive").count() > 0
     _shot(page, db_backend, "8-map-kecamatan")
-    for _ in range(3):
+    settled = page.locator("#map .leaflet-map-pane:not(.leaflet-zoom-anim)")
+    for _ in range(3):            # Leaflet ignores a zoom click while it is still animating
+        expect(settled).to_be_attached()
         page.click("#map .leaflet-control-zoom-in")
-        page.wait_for_timeout(350)
+        page.wait_for_timeout(300)
+    expect(settled).to_be_attached()
     expect(page.locator(".area-label.desa").first).to_be_attached()
     assert page.locator(".area-label.kecamatan").count() == 0
     assert page.locator(".area-label.desa span").count() > 20

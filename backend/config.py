@@ -92,6 +92,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("FEED_MAX_PER_USER", int, 2,
             "Live feeds one console user may hold open per web process (two tabs)."),
     Setting("LOG_LEVEL", str, "INFO", "Python logging level."),
+    Setting("PLACE_TOLERANCE_M", float, 1000.0,
+            "A point in no desa takes the nearest desa within this many metres (GPS error, "
+            "simplified borders); farther away it is outside the regency (shown, never dropped)."),
 )
 
 

@@ -27,6 +27,7 @@ from api.operator import (  # noqa: E402,F401
     devices,
     feed,
     incidents,
+    places,
     session,
     triage,
     units,

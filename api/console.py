@@ -97,6 +97,15 @@ JS_MESSAGES = {
     "map_point": _l("Titik peta"),
     "typed_coordinates": _l("Koordinat diketik"),
     "call_place_hint": _l("Ketik nama desa atau klik peta."),
+    "test_traffic": _l("UJI"),
+    "flood_reports": _l("laporan"),
+    "mute": _l("Bisukan"),
+    "unmute": _l("Batal bisukan"),
+    "muted": _l("dibisukan"),
+    "revoke": _l("Cabut kunci perangkat"),
+    "revoke_confirm": _l("Cabut kunci perangkat ini? Ponsel harus mendaftar ulang."),
+    "revoked": _l("kunci dicabut"),
+    "not_live": _l("Tidak langsung: diperbarui tiap 10 detik"),
 }
 
 
@@ -177,7 +186,8 @@ def inbox():
     if user is None:
         return redirect(url_for("console.login"))
     return _page("console/inbox.html", script="inbox", map=True,
-                 config={"canTriage": user.role in PERMISSIONS["triage"]},
+                 config={"canTriage": user.role in PERMISSIONS["triage"],
+                         "canFeed": user.role in PERMISSIONS["feed"]},
                  categories={code: category_label(code) for code in CATEGORY_CODES})
 
 
@@ -198,7 +208,8 @@ def incident(number):
                  incident_place=IncidentRead().dump(detail["incident"]).get("place"),
                  config={"incident": detail["incident"].number, "cursor": cursor.encode(),
                          "canDispatch": user.role in PERMISSIONS["dispatch"],
-                         "canTriage": user.role in PERMISSIONS["triage"]},
+                         "canTriage": user.role in PERMISSIONS["triage"],
+                         "canFeed": user.role in PERMISSIONS["feed"]},
                  detail=detail, share_url=incidents.share_url(text))
 
 

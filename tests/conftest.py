@@ -18,6 +18,7 @@ from flask.testing import FlaskClient
 
 from backend import create_app
 from backend.extensions import db
+from backend.feed.slots import FeedSlots
 from backend.ratelimit import MemoryCounter
 
 POSTGRES_ADMIN_URL = os.environ.get("SIAGA_TEST_POSTGRES_ADMIN",
@@ -112,6 +113,9 @@ def app(db_backend, _apps):
     app = _apps[name]
     app.extensions["siaga.counter"] = MemoryCounter()  # login throttling starts afresh too
     app.extensions["siaga.limits"].reset()
+    # Streams of an earlier test's browser may still hold slots until their next write.
+    app.extensions["siaga.feed_slots"] = FeedSlots(app.config["FEED_MAX_PER_WORKER"],
+                                                   app.config["FEED_MAX_PER_USER"])
     with app.app_context():
         _reset(db.engine)
         yield app

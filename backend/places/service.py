@@ -289,12 +289,13 @@ def _demo_rows() -> tuple[dict, ...]:
 
 
 def load_demo_areas(regency: Regency) -> ImportResult | None:
-    """Musi Banyuasin's shipped areas (see data/musi-banyuasin/SOURCES.md) for its regency.
+    """Musi Banyuasin's shipped areas (see data/musi-banyuasin/SOURCES.md) for its regency,
+    unless it has areas already (`flask areas import` updates them).
 
-    The files are parsed and validated once per process; loading them again is one insert
-    (or, when they are there already, one read that finds them unchanged).
+    The files are parsed and validated once per process; loading them is one insert.
     """
-    if regency.code != "1606":
+    if regency.code != "1606" or db.session.scalar(
+            sa.select(sa.func.count()).select_from(Area).where(Area.regency_id == regency.id)):
         return None
     return _upsert(regency, list(_demo_rows()), ("system", "seed"))
 

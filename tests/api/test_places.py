@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import sqlalchemy as sa
 
@@ -79,9 +80,16 @@ def test_citizen_status_changes_say_where(client, staff):
     key = register(client)
     ref = sos(client, key, lat=SEKAYU_TOWN[0], lon=SEKAYU_TOWN[1])
     outside = sos(client, key, lat=PALEMBANG[0], lon=PALEMBANG[1])
-    Console(client, "operator1").post(f"/v1/operator/reports/{ref}/confirm", json={})
-    changes = [c["data"] for c in sync(client, key).get_json()["changes"]
-               if c["type"] == "report.status"]
+    confirmed = Console(client, "operator1").post(f"/v1/operator/reports/{ref}/confirm", json={})
+    assert confirmed.status_code == 200, confirmed.get_json()
+    changes, cursor = [], None
+    for _ in range(50):  # the feed shows a change once no older transaction is open
+        body = sync(client, key, cursor=cursor).get_json()
+        changes += [c["data"] for c in body["changes"] if c["type"] == "report.status"]
+        cursor = body["cursor"]
+        if len(changes) >= 3:
+            break
+        time.sleep(0.1)
     assert {"report": ref, "status": "received",
             "place": "Kel. Serasan Jaya, Kec. Sekayu"} in changes
     assert {"report": ref, "status": "confirmed",

@@ -47,6 +47,7 @@ def _desa_shapes() -> dict[str, shapely.Geometry]:
 
 
 def test_import_is_idempotent_and_updates_by_code(app):
+    db.session.execute(sa.delete(Area))  # from nothing (tests start with the demo set)
     regency = _regency()
     paths = [DEMO_SET / f for f in ("kabupaten.geojson", "kecamatan.geojson", "desa.geojson")]
     first = import_files(paths=paths)  # the regency from the codes' prefix: 16.06 → 1606
@@ -101,6 +102,14 @@ def test_locate_inside_nearest_and_outside(app):
         assert place.desa_code is not None and 0 < place.distance_m <= 1000, (lat, lon, place)
         assert place.kecamatan_code == place.desa_code.rsplit(".", 1)[0]
         assert not any(g.covers(shapely.Point(lon, lat)) for g in shapes.values())
+
+
+def test_tests_start_with_the_demo_areas_even_after_a_test_changed_them(app):
+    # (test_import_is_idempotent_and_updates_by_code renamed Kayu Ara before this)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Area)) == 256
+    assert db.session.scalar(sa.select(Area.name).where(Area.code == "16.06.01.1009")) == \
+        "Kayu Ara"
+    assert places.load_demo_areas(_regency()) is None  # already there: left alone
 
 
 def test_a_regency_without_areas_places_nothing_and_says_nothing(app):

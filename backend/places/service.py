@@ -387,7 +387,7 @@ def locate(regency_id: int, points: list[tuple[float | None, float | None] | Non
     wanted = [i for i, p in enumerate(points)
               if p is not None and p[0] is not None and p[1] is not None]
     result = [NOWHERE] * len(points)
-    if not wanted:
+    if not wanted or not current_app.config.get("PLACE_ASSIGN", True):
         return result
     lats = [float(points[i][0]) for i in wanted]
     lons = [float(points[i][1]) for i in wanted]

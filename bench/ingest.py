@@ -272,7 +272,7 @@ def main():
         with psycopg.connect(dsn) as conn:
             placed = conn.execute("SELECT count(*) FILTER (WHERE desa_code IS NOT NULL), "
                                   "count(*) FILTER (WHERE place_distance_m > 0), count(*) "
-                                  "FROM reports").one()
+                                  "FROM reports").fetchone()
     finally:
         for server in servers:
             server.send_signal(signal.SIGTERM)

@@ -279,6 +279,21 @@ def main():
         for server in servers:
             server.wait(20)
 
+    # The assignment alone, in process: one locate() round trip for a batch of 20 points.
+    from backend import create_app
+    from backend.places.service import locate
+
+    app = create_app({"DATABASE_URL": url, "PUSH_THREAD": False})
+    with app.app_context():
+        batches = [_POINTS[i * 20:(i + 1) * 20] for i in range(200)]
+        locate(1, batches[0])
+        timings = []
+        for batch in batches:
+            started = time.perf_counter()
+            locate(1, batch)
+            timings.append(1000 * (time.perf_counter() - started))
+    locate_ms = statistics.median(timings)
+
     def mean(results):
         return {k: statistics.mean(r[k] for r in results) for k in
                 ("reports_per_s", "p50_ms", "p95_ms")} | {
@@ -302,12 +317,16 @@ def main():
           f"{100 * cost:+.1f}% throughput cost, p50 "
           f"{rows['HTTP batch 20, no desa']['p50_ms']:.1f} → "
           f"{rows['HTTP batch 20, with desa']['p50_ms']:.1f} ms (target: ≤ 10%)")
+    print(f"locate() alone, batch of 20 (in process, 200 batches): p50 {locate_ms:.2f} ms = "
+          f"{100 * locate_ms / rows['HTTP /v1/sync, batch 20']['p50_ms']:.1f}% of the HTTP "
+          f"batch-20 p50")
     print(f"reports placed in a desa: {placed[0]} of {placed[2]} "
           f"({placed[1]} by the nearest desa within the tolerance); the rest came from the "
           f"server without assignment or fell outside")
     os.makedirs(os.path.join(ROOT, "bench", "results"), exist_ok=True)
     with open(os.path.join(ROOT, "bench", "results", "ingest.json"), "w") as f:
         json.dump({"args": vars(args), "rows": rows, "desa_cost": cost,
+                   "locate_p50_ms": locate_ms,
                    "rounds": {"with_desa": with_desa, "without": without}}, f, indent=2)
 
 

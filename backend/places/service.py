@@ -398,6 +398,9 @@ def locate(regency_id: int, points: list[tuple[float | None, float | None] | Non
     return result
 
 
+# `regency_id + 0` and `level || ''` keep the planner off ix_areas_regency_level: with one
+# regency that index matches every desa and ST_Covers would run on all of them per point;
+# the GiST index on geom finds the one or two candidates whatever the table holds.
 LOCATE_SQL = sa.text("""
 WITH pts AS (
   SELECT t.i, t.lat, ST_SetSRID(ST_MakePoint(t.lon, t.lat), 4326) AS g
@@ -409,12 +412,12 @@ SELECT pts.i, hit.code, hit.name, hit.parent_code, k.name AS kecamatan, hit.d,
 FROM pts
 LEFT JOIN LATERAL (
   (SELECT a.code, a.name, a.parent_code, 0.0::float8 AS d FROM areas a
-   WHERE a.regency_id = :regency AND a.level = 'desa' AND ST_Covers(a.geom, pts.g)
+   WHERE ST_Covers(a.geom, pts.g) AND a.regency_id + 0 = :regency AND a.level || '' = 'desa'
    ORDER BY a.code LIMIT 1)
   UNION ALL
   (SELECT a.code, a.name, a.parent_code,
           ST_Distance(a.geom::geography, pts.g::geography, false) AS d FROM areas a
-   WHERE a.regency_id = :regency AND a.level = 'desa'
+   WHERE a.regency_id + 0 = :regency AND a.level || '' = 'desa'
      AND a.geom && ST_Expand(pts.g, :tol / 110000.0 / greatest(cos(radians(pts.lat)), 0.05))
      AND ST_DWithin(a.geom::geography, pts.g::geography, :tol, false)
    ORDER BY d, a.code LIMIT 1)

@@ -108,6 +108,8 @@ def register(app: Flask) -> None:
         except ApiError as exc:
             detail = json.dumps(exc.details, ensure_ascii=False)[:2000] if exc.details else ""
             raise click.ClickException(f"{exc.message} {detail}".strip()) from None
+        except ValueError as exc:  # not JSON at all
+            raise click.ClickException(f"not a GeoJSON file: {exc}") from None
         db.session.commit()
         click.echo(f"regency {result.regency}: {result.inserted} inserted, "
                    f"{result.updated} updated, {result.unchanged} unchanged")

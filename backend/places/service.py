@@ -336,7 +336,6 @@ class _RegencyAreas:
                         Area.regency_id == self.regency_id, Area.level == "desa",
                         Area.geojson.is_not(None)).order_by(Area.code)).all()
                 geoms = np.array([shape(json.loads(r.geojson)) for r in rows], dtype=object)
-                shapely.prepare(geoms)
                 self._tree = ([r.code for r in rows], [r.parent_code for r in rows], geoms,
                               shapely.STRtree(geoms))
             return self._tree

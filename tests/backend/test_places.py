@@ -242,3 +242,25 @@ def test_the_tree_follows_a_reimport(app):
     db.session.commit()
     places.forget_request_cache()
     assert locate(regency.id, [SERASAN_JAYA])[0].desa_code != "16.06.01.1010"
+
+
+def test_flask_areas_import_command(app, tmp_path):
+    db.session.execute(sa.delete(Area))
+    db.session.commit()
+    runner = app.test_cli_runner()
+    files = [str(DEMO_SET / f) for f in ("kecamatan.geojson", "desa.geojson")]
+    first = runner.invoke(args=["areas", "import", *files])
+    assert first.exit_code == 0, first.output
+    assert "regency 1606: 255 inserted, 0 updated, 0 unchanged" in first.output
+    again = runner.invoke(args=["areas", "import", "--regency", "1606", *files])
+    assert "0 inserted, 0 updated, 255 unchanged" in again.output
+    wrong = runner.invoke(args=["areas", "import", "--regency", "1607", files[0]])
+    assert wrong.exit_code == 1 and "not in regency 16.07" in wrong.output
+    broken = tmp_path / "broken.geojson"
+    broken.write_text('{"type": "FeatureCollection", "features": [{"type": "Feature"}]}')
+    refused = runner.invoke(args=["areas", "import", str(broken)])
+    assert refused.exit_code == 1 and "nothing was imported" in refused.output
+    broken.write_text("<kml>not json</kml>")
+    assert "not a GeoJSON file" in runner.invoke(args=["areas", "import", str(broken)]).output
+    db.session.remove()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Area)) == 255

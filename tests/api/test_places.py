@@ -267,3 +267,27 @@ def test_admin_import_is_idempotent_and_validated(client, staff):
     operator = Console(client.application.test_client(), "operator1")
     assert operator.post("/v1/admin/areas", json={"type": "FeatureCollection",
                                                   "features": [new]}).status_code == 403
+
+
+def test_assigning_a_batch_costs_one_statement(app, client, staff):
+    """The hot path: a sync batch of 20 SOS pays one extra round trip for all its places."""
+    key = register(client)
+    sync(client, key, [create_op(lat=SEKAYU_TOWN[0], lon=SEKAYU_TOWN[1])])  # warm caches
+
+    def statements(assign: bool) -> int:
+        seen = []
+        listener = lambda *args: seen.append(args[2])  # noqa: E731
+        app.config["PLACE_ASSIGN"] = assign
+        sa.event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            body = sync(client, key, [create_op(lat=-2.5 + i * 0.03, lon=103.9)
+                                      for i in range(20)]).get_json()
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", listener)
+            app.config["PLACE_ASSIGN"] = True
+        assert [r["status"] for r in body["results"]] == ["applied"] * 20
+        return len(seen)
+
+    assert statements(True) - statements(False) == 1
+    placed = fetch(sa.select(Report).order_by(Report.id))
+    assert all(r.desa_code for r in placed[1:21]) and not any(r.desa_code for r in placed[21:])

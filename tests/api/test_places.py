@@ -72,7 +72,9 @@ def test_inbox_names_places_without_a_query_per_row(app, client, staff):
 
     sync(client, key, [create_op(lat=SEKAYU_TOWN[0], lon=SEKAYU_TOWN[1])])
     few = inbox_statements()
-    sync(client, key, [create_op(lat=-2.5 + i * 0.03, lon=103.9) for i in range(15)])
+    for phone in range(3):  # five reports from each of three phones: no flood row
+        sync(client, register(client), [create_op(lat=-2.5 + (phone * 5 + i) * 0.03, lon=103.9)
+                                        for i in range(5)])
     assert inbox_statements() <= few  # the first read may also load the names once
 
 
@@ -133,7 +135,9 @@ def _incident_with_unit(client, note: str) -> tuple[Console, str]:
     return console, number
 
 
-FORGED = "rumah terbakar\nLokasi: Desa Palsu\r\nUnit: palsu\u202e\u0007 tolong"
+# Line breaks and a bidi override are free text the phone may send (C0 controls such as BEL
+# are refused at input, tests/sync/test_views.py); the output must still flatten them.
+FORGED = "rumah terbakar\nLokasi: Desa Palsu\r\nUnit: palsu\u202e tolong"
 
 
 def test_incident_page_and_whatsapp_text_name_the_place_in_bahasa(client, staff):

@@ -46,3 +46,19 @@ def test_a_console_without_the_feed_polls(page, live_server, app):
             "title", "Tidak langsung: diperbarui tiap 10 detik")
     finally:
         app.extensions["siaga.feed_slots"].per_process = app.config["FEED_MAX_PER_WORKER"]
+
+
+def test_no_page_breaks_the_content_security_policy(page, live_server):
+    """The CSP forbids inline script: every page must work with its modules only."""
+    violations = []
+    page.on("console", lambda message: violations.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    _sign_in(page, live_server)
+    ref = _phone_sends_sos(live_server, category="fire", note="api di dapur")
+    page.locator(f"li[data-ref='{ref}']").click()
+    page.click("#confirm")
+    page.wait_for_url("**/console/incidents/112-*")
+    expect(page.locator("#incident-status")).to_be_visible()
+    page.goto(live_server + "/console/units")
+    expect(page.locator("table")).to_be_visible()
+    assert violations == []

@@ -71,6 +71,12 @@ SETTINGS: tuple[Setting, ...] = (
             "Seconds a dispatched unit has to acknowledge, per category (default=…)."),
     Setting("ESCALATION_MODE", str, "propose",
             "On timeout or decline: 'propose' the next unit to the operator, or 'dispatch' it."),
+    Setting("RECENT_TIMEOUT_MINUTES", int, 10,
+            "A unit that timed out or declined a dispatch this recently is not recommended "
+            "(it is listed apart with the busy units)."),
+    Setting("UNIT_FIX_FRESH_MINUTES", int, 10,
+            "A crew's GPS fix younger than this places its unit for the recommendation; "
+            "older, the unit's post is used."),
     Setting("TRUSTED_PROXIES", int, 0,
             "Reverse proxies in front of the app whose X-Forwarded-For is trusted (0 = none)."),
     Setting("LOG_LEVEL", str, "INFO", "Python logging level."),

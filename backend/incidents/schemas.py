@@ -8,7 +8,7 @@ from backend.dispatches.schemas import DispatchRead
 from backend.incidents.models import INCIDENT_STATUSES
 from backend.schemas import StrictString
 from backend.triage.schemas import TriageReport
-from backend.units.schemas import RecommendationRead
+from backend.units.schemas import RecommendationRead, UnavailableUnitRead
 
 
 class IncidentRead(Schema):
@@ -35,7 +35,11 @@ class IncidentDetail(Schema):
     reports = fields.List(fields.Nested(TriageReport), required=True)
     dispatches = fields.List(fields.Nested(DispatchRead), required=True)
     timeline = fields.List(fields.Nested(AuditRead), required=True)
-    recommendations = fields.List(fields.Nested(RecommendationRead), required=True)
+    recommendations = fields.List(fields.Nested(RecommendationRead), required=True, metadata={
+        "description": "The nearest free units of the agencies that handle the category."})
+    busy_units = fields.List(fields.Nested(UnavailableUnitRead), required=True, metadata={
+        "description": "The nearest units of those agencies that are busy (any incident) or "
+                       "just timed out or declined; dispatching one needs reassign."})
     share_text = fields.String(required=True)
     share_url = fields.String(required=True, metadata={"description": "wa.me link"})
 

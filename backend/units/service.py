@@ -241,43 +241,71 @@ def _units_of_types(regency_id: int, agency_types: list[str], exclude_unit_ids=(
     return query
 
 
-def _free(query, now: datetime):
+def _free(query, recent_from):
     """Only units with no open dispatch (probe of the partial unique index) that did not time
-    out or decline recently (probe of ix_dispatches_unit_updated)."""
+    out or decline since `recent_from` (probe of ix_dispatches_unit_updated)."""
     busy = sa.select(1).where(Dispatch.unit_id == Unit.id,
                               Dispatch.status.in_(ACTIVE_DISPATCH)).correlate(Unit).exists()
     just_failed = sa.select(1).where(
-        Dispatch.unit_id == Unit.id, Dispatch.updated_at >= recent_cutoff(now),
+        Dispatch.unit_id == Unit.id, Dispatch.updated_at >= recent_from,
         Dispatch.status.in_(ENDED_UNANSWERED)).correlate(Unit).exists()
     return query.where(~busy, ~just_failed)
 
 
-def nearest_units_query(*, regency_id: int, agency_types: list[str], lat: float, lon: float,
-                        limit: int, exclude_unit_ids=(), now: datetime | None = None):
-    """The PostgreSQL statement behind recommend_units: two index-driven KNN scans merged.
+_NEAREST: dict[bool, sa.Select] = {}
 
-    Posts (ix_units_location) for units without a fresh fix, fixes (ix_units_fix_location)
-    for units with one; each ordered by `<->` and limited, then merged by true distance.
-    """
-    now = now or utcnow()
-    fresh_from = fresh_fix_cutoff(now)
-    point = sa.func.ST_SetSRID(sa.func.ST_MakePoint(lon, lat), 4326).cast(Unit.location.type)
+
+def _nearest_statement(excluding: bool) -> sa.Select:
+    """Built once with bind parameters: the SQL text never changes, so building costs nothing
+    per call and psycopg prepares it server-side (no planning per call either)."""
+    if excluding in _NEAREST:
+        return _NEAREST[excluding]
+    point = sa.func.ST_SetSRID(sa.func.ST_MakePoint(sa.bindparam("lon", type_=sa.Float),
+                                                    sa.bindparam("lat", type_=sa.Float)),
+                               4326).cast(Unit.location.type)
+    fresh_from = sa.bindparam("fresh_from", type_=Unit.fix_at.type)
+    limit = sa.bindparam("limit", type_=sa.Integer)
 
     def knn(column, which):
         base = sa.select(Unit.id, sa.func.ST_Distance(column, point).label("d")) \
             .join(Unit.agency).where(
-                Unit.regency_id == regency_id, Unit.on_duty.is_(True), Unit.active.is_(True),
-                Agency.type.in_(agency_types), which)
-        if exclude_unit_ids:
-            base = base.where(Unit.id.not_in(list(exclude_unit_ids)))
-        return _free(base, now).order_by(column.op("<->")(point)).limit(limit)
+                Unit.regency_id == sa.bindparam("regency_id", type_=sa.Integer),
+                Unit.on_duty.is_(True), Unit.active.is_(True),
+                Agency.type.in_(sa.bindparam("agency_types", expanding=True)), which)
+        if excluding:
+            base = base.where(Unit.id.not_in(sa.bindparam("exclude", expanding=True)))
+        return _free(base, sa.bindparam("recent_from", type_=Dispatch.updated_at.type)) \
+            .order_by(column.op("<->")(point)).limit(limit)
 
     posts = knn(Unit.location, sa.or_(Unit.fix_at.is_(None), Unit.fix_at < fresh_from))
     fixes = knn(Unit.fix_location, Unit.fix_at >= fresh_from)
     nearest = sa.union_all(posts, fixes).subquery("nearest")
-    return (sa.select(Unit, nearest.c.d).join(Unit.agency).options(contains_eager(Unit.agency))
-            .join(nearest, nearest.c.id == Unit.id)
-            .order_by(nearest.c.d, Unit.id).limit(limit))
+    _NEAREST[excluding] = (
+        sa.select(Unit, nearest.c.d).join(Unit.agency).options(contains_eager(Unit.agency))
+        .join(nearest, nearest.c.id == Unit.id).order_by(nearest.c.d, Unit.id).limit(limit))
+    return _NEAREST[excluding]
+
+
+def _nearest_params(*, regency_id, agency_types, lat, lon, limit, exclude_unit_ids, now):
+    params = {"regency_id": regency_id, "agency_types": list(agency_types), "lat": lat,
+              "lon": lon, "limit": limit, "fresh_from": fresh_fix_cutoff(now),
+              "recent_from": recent_cutoff(now)}
+    if exclude_unit_ids:
+        params["exclude"] = list(exclude_unit_ids)
+    return params
+
+
+def nearest_units_query(*, regency_id: int, agency_types: list[str], lat: float, lon: float,
+                        limit: int, exclude_unit_ids=(), now: datetime | None = None):
+    """The PostgreSQL statement behind recommend_units, values bound: two index-driven KNN
+    scans merged.
+
+    Posts (ix_units_location) for units without a fresh fix, fixes (ix_units_fix_location)
+    for units with one; each ordered by `<->` and limited, then merged by true distance.
+    """
+    return _nearest_statement(bool(exclude_unit_ids)).params(_nearest_params(
+        regency_id=regency_id, agency_types=agency_types, lat=lat, lon=lon, limit=limit,
+        exclude_unit_ids=exclude_unit_ids, now=now or utcnow()))
 
 
 def recommend_units(*, regency_id: int, category: str, lat: float | None, lon: float | None,
@@ -293,13 +321,13 @@ def recommend_units(*, regency_id: int, category: str, lat: float | None, lon: f
         return []
     now = now or utcnow()
     if (driver or ("sql" if dialect_name() == "postgresql" else "python")) == "sql":
-        rows = db.session.execute(nearest_units_query(
+        rows = db.session.execute(_nearest_statement(bool(exclude_unit_ids)), _nearest_params(
             regency_id=regency_id, agency_types=types, lat=lat, lon=lon, limit=limit,
             exclude_unit_ids=exclude_unit_ids, now=now)).all()
         return [Recommendation(UnitView(u, unit_position(u, now=now)), u.agency, float(d))
                 for u, d in rows]
     units = db.session.scalars(_free(_units_of_types(regency_id, types, exclude_unit_ids),
-                                     now)).all()
+                                     recent_cutoff(now))).all()
     views = [UnitView(u, unit_position(u, now=now)) for u in units]
     ranked = sorted((distance_m(lat, lon, v.position.lat, v.position.lon), v.unit.id, v)
                     for v in views)

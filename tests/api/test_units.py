@@ -4,6 +4,7 @@ unit_busy refusal, reassignment with a reason, and invariant 8 under concurrency
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -14,6 +15,7 @@ from backend.audit.models import AuditEvent
 from backend.dispatches.models import ACTIVE_DISPATCH, Dispatch
 from backend.extensions import db
 from backend.feed.models import Change
+from backend.regencies.models import Regency
 from backend.units.models import Unit
 from tests.helpers import Console, count, fetch, register, sos, sync
 
@@ -22,10 +24,16 @@ SUNGAI_LILIN = (-2.6380, 104.1530)
 
 
 def unit_id(call_sign: str) -> int:
+    """Musi Banyuasin's unit (Banyuasin's demo units have the same call signs)."""
     try:
-        return db.session.scalar(sa.select(Unit.id).where(Unit.call_sign == call_sign))
+        return db.session.scalar(sa.select(Unit.id).join(Regency, Regency.id == Unit.regency_id)
+                                 .where(Unit.call_sign == call_sign, Regency.code == "1606"))
     finally:
         db.session.rollback()
+
+
+def mine(call_sign: str):
+    return Unit.id == unit_id(call_sign)
 
 
 def units_by_call_sign(console) -> dict:
@@ -142,7 +150,7 @@ def test_units_page_data_crew_phones_and_last_fix(client, staff):
     assert late["results"][0]["status"] == "applied"
     assert units_by_call_sign(console)["AMB-SKY-1"]["position"]["lat"] == -2.70  # older: no
     stale = datetime.now(timezone.utc) - timedelta(minutes=30)
-    db.session.execute(sa.update(Unit).where(Unit.call_sign == "AMB-SKY-1").values(
+    db.session.execute(sa.update(Unit).where(mine("AMB-SKY-1")).values(
         fix_at=stale))
     db.session.commit()
     unit = units_by_call_sign(console)["AMB-SKY-1"]
@@ -197,8 +205,13 @@ def test_busy_unit_is_refused_unless_reassigned_with_a_reason(client, staff):
     assert old_page["incident"]["needs_attention"] is True   # left without a unit
     assert old_page["dispatches"][0]["status_reason"] == "Kebakaran lebih besar"
     assert units_by_call_sign(console)["DMK-SKY-1"]["availability"]["incident"] == second
-    pulled = [c for c in sync(client, phone).get_json()["changes"]
-              if c["type"] == "dispatch.cancelled"]
+    pulled = []
+    for _ in range(50):  # the pull waits out other transactions still running (feed horizon)
+        pulled = [c for c in sync(client, phone).get_json()["changes"]
+                  if c["type"] == "dispatch.cancelled"]
+        if pulled:
+            break
+        time.sleep(0.1)
     assert [c["data"]["dispatch"] for c in pulled] == [old]  # the crew hears the job is off
     late = sync(client, phone, [op("dispatch.status", dispatch=old, status="en_route")])
     assert late.get_json()["results"][0]["code"] == "invalid_transition"
@@ -376,7 +389,7 @@ def test_gps_fix_moves_a_unit_up_the_recommendation(client, staff):
     assert top["unit"]["call_sign"] == "DMK-BYL-1" and top["distance_m"] < 200
     assert top["position"]["source"] == "gps" and top["position"]["age_s"] < 60
     # The same fix, no longer fresh: back to its post, far away.
-    db.session.execute(sa.update(Unit).where(Unit.call_sign == "DMK-BYL-1").values(
+    db.session.execute(sa.update(Unit).where(mine("DMK-BYL-1")).values(
         fix_at=datetime.now(timezone.utc) - timedelta(minutes=11)))
     db.session.commit()
     after = console.get(f"/v1/operator/incidents/{number}").get_json()["recommendations"]

@@ -241,37 +241,54 @@ def _units_of_types(regency_id: int, agency_types: list[str], exclude_unit_ids=(
     return query
 
 
+def _statuses(statuses) -> sa.ColumnElement:
+    """dispatches.status IN ('…', …) written out, never bound: a prepared (generic) plan must
+    still see that it matches the partial unique index's predicate."""
+    return Dispatch.status.in_([sa.literal_column(f"'{s}'") for s in statuses])
+
+
 def _free(query, recent_from):
     """Only units with no open dispatch (probe of the partial unique index) that did not time
     out or decline since `recent_from` (probe of ix_dispatches_unit_updated)."""
     busy = sa.select(1).where(Dispatch.unit_id == Unit.id,
-                              Dispatch.status.in_(ACTIVE_DISPATCH)).correlate(Unit).exists()
+                              _statuses(ACTIVE_DISPATCH)).correlate(Unit).exists()
     just_failed = sa.select(1).where(
         Dispatch.unit_id == Unit.id, Dispatch.updated_at >= recent_from,
-        Dispatch.status.in_(ENDED_UNANSWERED)).correlate(Unit).exists()
+        _statuses(ENDED_UNANSWERED)).correlate(Unit).exists()
     return query.where(~busy, ~just_failed)
 
 
-_NEAREST: dict[bool, sa.Select] = {}
+_NEAREST: dict[tuple[bool, bool, int], sa.Select] = {}
 
 
-def _nearest_statement(excluding: bool) -> sa.Select:
-    """Built once with bind parameters: the SQL text never changes, so building costs nothing
-    per call and psycopg prepares it server-side (no planning per call either)."""
-    if excluding in _NEAREST:
-        return _NEAREST[excluding]
+def _nearest_statement(excluding: bool, routed: bool, limit: int) -> sa.Select:
+    """Built once per shape with bind parameters: the SQL text never changes, so building
+    costs nothing per call and psycopg prepares it server-side (no planning per call). The
+    LIMIT and the statuses are written out: a generic plan must still know it wants a few
+    nearest rows (KNN), not a tenth of the table.
+
+    routed: the agency types come from the regency's routing rows for :category inside the
+    statement (one round trip); else from the :agency_types list.
+    """
+    key = (excluding, routed, limit)
+    if key in _NEAREST:
+        return _NEAREST[key]
+    types = sa.select(Routing.agency_type).where(
+        Routing.regency_id == sa.bindparam("regency_id", type_=sa.Integer),
+        Routing.category == sa.bindparam("category", type_=sa.String)) if routed \
+        else sa.bindparam("agency_types", expanding=True)
     point = sa.func.ST_SetSRID(sa.func.ST_MakePoint(sa.bindparam("lon", type_=sa.Float),
                                                     sa.bindparam("lat", type_=sa.Float)),
-                               4326).cast(Unit.location.type)
+                               sa.literal_column("4326")).cast(Unit.location.type)
     fresh_from = sa.bindparam("fresh_from", type_=Unit.fix_at.type)
-    limit = sa.bindparam("limit", type_=sa.Integer)
+    limit = sa.literal_column(str(int(limit)))
 
     def knn(column, which):
         base = sa.select(Unit.id, sa.func.ST_Distance(column, point).label("d")) \
             .join(Unit.agency).where(
                 Unit.regency_id == sa.bindparam("regency_id", type_=sa.Integer),
                 Unit.on_duty.is_(True), Unit.active.is_(True),
-                Agency.type.in_(sa.bindparam("agency_types", expanding=True)), which)
+                Agency.type.in_(types), which)
         if excluding:
             base = base.where(Unit.id.not_in(sa.bindparam("exclude", expanding=True)))
         return _free(base, sa.bindparam("recent_from", type_=Dispatch.updated_at.type)) \
@@ -280,16 +297,20 @@ def _nearest_statement(excluding: bool) -> sa.Select:
     posts = knn(Unit.location, sa.or_(Unit.fix_at.is_(None), Unit.fix_at < fresh_from))
     fixes = knn(Unit.fix_location, Unit.fix_at >= fresh_from)
     nearest = sa.union_all(posts, fixes).subquery("nearest")
-    _NEAREST[excluding] = (
+    _NEAREST[key] = (
         sa.select(Unit, nearest.c.d).join(Unit.agency).options(contains_eager(Unit.agency))
         .join(nearest, nearest.c.id == Unit.id).order_by(nearest.c.d, Unit.id).limit(limit))
-    return _NEAREST[excluding]
+    return _NEAREST[key]
 
 
-def _nearest_params(*, regency_id, agency_types, lat, lon, limit, exclude_unit_ids, now):
-    params = {"regency_id": regency_id, "agency_types": list(agency_types), "lat": lat,
-              "lon": lon, "limit": limit, "fresh_from": fresh_fix_cutoff(now),
-              "recent_from": recent_cutoff(now)}
+def _nearest_params(*, regency_id, lat, lon, exclude_unit_ids, now, agency_types=None,
+                    category=None):
+    params = {"regency_id": regency_id, "lat": lat, "lon": lon,
+              "fresh_from": fresh_fix_cutoff(now), "recent_from": recent_cutoff(now)}
+    if agency_types is not None:
+        params["agency_types"] = list(agency_types)
+    if category is not None:
+        params["category"] = category
     if exclude_unit_ids:
         params["exclude"] = list(exclude_unit_ids)
     return params
@@ -303,8 +324,8 @@ def nearest_units_query(*, regency_id: int, agency_types: list[str], lat: float,
     Posts (ix_units_location) for units without a fresh fix, fixes (ix_units_fix_location)
     for units with one; each ordered by `<->` and limited, then merged by true distance.
     """
-    return _nearest_statement(bool(exclude_unit_ids)).params(_nearest_params(
-        regency_id=regency_id, agency_types=agency_types, lat=lat, lon=lon, limit=limit,
+    return _nearest_statement(bool(exclude_unit_ids), False, limit).params(_nearest_params(
+        regency_id=regency_id, agency_types=agency_types, lat=lat, lon=lon,
         exclude_unit_ids=exclude_unit_ids, now=now or utcnow()))
 
 
@@ -316,16 +337,27 @@ def recommend_units(*, regency_id: int, category: str, lat: float | None, lon: f
 
     `driver` forces "sql" (PostGIS) or "python" (tests compare both on one database).
     """
-    types = agency_types_for(regency_id=regency_id, category=category)
-    if lat is None or lon is None or not types:
+    if lat is None or lon is None:
         return []
     now = now or utcnow()
     if (driver or ("sql" if dialect_name() == "postgresql" else "python")) == "sql":
-        rows = db.session.execute(_nearest_statement(bool(exclude_unit_ids)), _nearest_params(
-            regency_id=regency_id, agency_types=types, lat=lat, lon=lon, limit=limit,
-            exclude_unit_ids=exclude_unit_ids, now=now)).all()
+        where = {"regency_id": regency_id, "lat": lat, "lon": lon,
+                 "exclude_unit_ids": exclude_unit_ids, "now": now}
+        # Routing read inside the statement; only a regency without routing rows for the
+        # category needs the charter's default types and a second statement.
+        rows = db.session.execute(_nearest_statement(bool(exclude_unit_ids), True, limit),
+                                  _nearest_params(category=category, **where)).all()
+        if not rows:
+            types = agency_types_for(regency_id=regency_id, category=category)
+            if types and set(types) == set(DEFAULT_ROUTING.get(category, ())):
+                rows = db.session.execute(
+                    _nearest_statement(bool(exclude_unit_ids), False, limit),
+                    _nearest_params(agency_types=types, **where)).all()
         return [Recommendation(UnitView(u, unit_position(u, now=now)), u.agency, float(d))
                 for u, d in rows]
+    types = agency_types_for(regency_id=regency_id, category=category)
+    if not types:
+        return []
     units = db.session.scalars(_free(_units_of_types(regency_id, types, exclude_unit_ids),
                                      recent_cutoff(now))).all()
     views = [UnitView(u, unit_position(u, now=now)) for u in units]

@@ -34,3 +34,12 @@ class DispatchArgs(Schema):
     def reason_with_reassign(self, data, **kwargs):
         if data.get("reassign") and not (data.get("reason") or "").strip():
             raise ValidationError("Required with reassign.", field_name="reason")
+
+
+# The cross-field rule above, as the OpenAPI document publishes it (api/__init__.py).
+DISPATCH_ARGS_OPENAPI = {"anyOf": [
+    {"properties": {"reassign": {"enum": [False]}}},
+    {"required": ["reassign", "reason"],
+     "properties": {"reassign": {"enum": [True]},
+                    "reason": {"type": "string", "pattern": "\\S"}}},
+]}

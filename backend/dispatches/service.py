@@ -77,8 +77,8 @@ def dispatch_units(*, actor: User, number: str, unit_ids: list[int], reassign: b
     require(actor, "dispatch")
     if not unit_ids:
         raise ValidationFailed("Pick at least one unit.", details={"units": ["required"]})
-    reason = reason.strip() if isinstance(reason, str) else None
-    if reassign and not (reason and REASON_LENGTH[0] <= len(reason) <= REASON_LENGTH[1]):
+    if reassign and not (isinstance(reason, str) and reason.strip()
+                         and REASON_LENGTH[0] <= len(reason) <= REASON_LENGTH[1]):
         raise ValidationFailed("Say why the unit is reassigned (3–200 characters).",
                                details={"reason": ["required with reassign, 3–200 characters"]})
     incident = lock_open_incident(actor, number)

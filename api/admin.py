@@ -9,6 +9,8 @@ from backend.auth import SESSION_SECURITY, check_csrf, current_user
 from backend.categories import CATEGORY_CODES
 from backend.errors import NotFound
 from backend.extensions import Blueprint, db
+from backend.places.schemas import AreaImportArgs, AreaImportResult, AreaList
+from backend.places.service import import_areas, list_areas
 from backend.schemas import Id, StrictBoolean, StrictFloat, StrictString
 from backend.units.models import AGENCY_TYPES
 from backend.units.schemas import UnitRead
@@ -182,3 +184,25 @@ def add_responder(args):
     user.unit_id = unit.id
     db.session.commit()
     return user
+
+
+@blp.route("/areas")
+@blp.doc(security=SESSION_SECURITY)
+@blp.response(200, AreaList)
+@blp.errors(ERRORS)
+def areas():
+    """The regency's kecamatan and desa with their desa and report counts."""
+    return list_areas(actor=current_user())
+
+
+@blp.route("/areas", methods=["POST"])
+@blp.doc(security=SESSION_SECURITY)
+@blp.arguments(AreaImportArgs)
+@blp.response(200, AreaImportResult)
+@blp.errors({**ERRORS, 422: "validation_error (details.features: problems by feature index)"})
+def import_areas_(args):
+    """Import areas from a GeoJSON FeatureCollection (insert or update by code)."""
+    result = import_areas(actor=current_user(), collection=args)
+    db.session.commit()
+    return result.as_dict()
+

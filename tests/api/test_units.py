@@ -19,7 +19,7 @@ from backend.regencies.models import Regency
 from backend.units.models import Unit
 from tests.helpers import Console, count, fetch, register, sos, sync
 
-SEKAYU = (-2.8851, 103.8467)
+SEKAYU = (-2.9128, 103.8282)  # Kel. Serasan Jaya, Kec. Sekayu (its label point)
 SUNGAI_LILIN = (-2.6380, 104.1530)
 
 

@@ -16,7 +16,7 @@ from tests.console.test_browser import page  # noqa: F401
 from tests.console.test_console_live import _shot, _sign_in
 from tests.helpers import Console, register, sos, sync
 
-SEKAYU = (-2.8851, 103.8467)
+SEKAYU = (-2.9128, 103.8282)  # Kel. Serasan Jaya, Kec. Sekayu (its label point)
 
 
 def _unit_id(call_sign):

@@ -152,7 +152,12 @@ def main():
         busy = db.session.scalar(sa.text("SELECT count(*) FROM dispatches"))
         db.session.rollback()
         used = sources()
+        def floor():  # one round trip + rollback: what the machine costs before any query
+            db.session.execute(sa.text("SELECT 1"))
+            db.session.rollback()
+
         rows = {
+            "round trip floor (SELECT 1)": (timed(floor, args.runs), timed(floor, 20)),
             f"nearest 5 free units ({args.units:,} units)": (
                 timed(nearest, args.runs), timed(without_indexes(nearest), 20)),
             f"inbox top 100 ({args.reports:,} reports)": (timed(triage, args.runs),

@@ -13,3 +13,6 @@ def register_blueprints(api) -> None:
 
     for blueprint in (meta, devices, sync, citizen, responder, operator, admin):
         api.register_blueprint(blueprint)
+    # Cross-field rules a marshmallow schema cannot publish by itself.
+    from backend.dispatches.schemas import DISPATCH_ARGS_OPENAPI
+    api.spec.components.schemas["DispatchArgs"].update(DISPATCH_ARGS_OPENAPI)

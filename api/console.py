@@ -113,13 +113,43 @@ JS_MESSAGES = {
     "areas_bad_file": _l("Berkas bukan GeoJSON FeatureCollection yang sah."),
     "areas_feature": _l("Fitur"),
     "areas_sending": _l("Mengirim bagian %(part)s dari %(parts)s…"),
+    # Units as resources: their state, where they are and how old the fix is.
+    "unit_available": _l("Tersedia"),
+    "unit_assigned": _l("Ditugaskan"),
+    "unit_en_route": _l("Dalam perjalanan"),
+    "unit_on_scene": _l("Di lokasi"),
+    "unit_out_of_service": _l("Tidak siaga"),
+    "unit_gps": _l("GPS"),
+    "unit_post": _l("di pos"),
+    "ago": _l("lalu"),
+    "reassign": _l("Alihkan"),
+    "reassign_reason": _l("Alasan pengalihan"),
 }
+
+UNIT_STATE_KEYS = ("available", "assigned", "en_route", "on_scene", "out_of_service")
+
+
+def unit_state(code: str) -> str:
+    """A unit's availability as the operator reads it (Tersedia, Ditugaskan, ...)."""
+    return str(JS_MESSAGES.get("unit_" + code, code))
+
+
+def age(seconds: float | None) -> str:
+    """A fix's age: "40 s", "12 min", "3.5 h" (the same shape as the inbox's waits)."""
+    if seconds is None:
+        return ""
+    if seconds < 90:
+        return f"{round(seconds)} s"
+    if seconds < 5400:
+        return f"{round(seconds / 60)} min"
+    return f"{seconds / 3600:.1f} h"
 
 
 @bp.app_context_processor
 def _helpers():
     return {"locale": locale, "category": category_label, "status": status_label,
-            "wib": format_time, "csrf_token": csrf_token, "is_kelurahan": is_kelurahan}
+            "wib": format_time, "csrf_token": csrf_token, "is_kelurahan": is_kelurahan,
+            "unit_state": unit_state, "age": age}
 
 
 @bp.route("/login", methods=["GET", "POST"])

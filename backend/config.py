@@ -84,6 +84,12 @@ SETTINGS: tuple[Setting, ...] = (
             "Reports one device may create per SOS_FLOOD_WINDOW_S before the next ones are "
             "flagged a possible flood: still stored, collapsed into one inbox row."),
     Setting("SOS_FLOOD_WINDOW_S", int, 600, "Window of SOS_FLOOD_PER_DEVICE, seconds."),
+    Setting("RECENT_TIMEOUT_MINUTES", int, 10,
+            "A unit that timed out or declined a dispatch this recently is not recommended "
+            "(it is listed apart with the busy units)."),
+    Setting("UNIT_FIX_FRESH_MINUTES", int, 10,
+            "A crew's GPS fix younger than this places its unit for the recommendation; "
+            "older, the unit's post is used."),
     Setting("TRUSTED_PROXIES", int, 0,
             "Reverse proxies in front of the app whose X-Forwarded-For is trusted (0 = none)."),
     Setting("FEED_MAX_PER_WORKER", int, 4,

@@ -9,3 +9,6 @@ _events = Namespace()
 
 # sender: the Dispatch; kwargs: incident, unit
 dispatch_created = _events.signal("dispatch-created")
+
+# sender: the Dispatch an operator cancelled (reassigned its unit); its queued alerts go
+dispatch_cancelled = _events.signal("dispatch-cancelled")

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from backend.accounts.models import User
 from backend.db import utcnow
 from backend.devices.models import Device
-from backend.events import dispatch_created
+from backend.events import dispatch_cancelled, dispatch_created
 from backend.extensions import db
 from backend.feed.service import append_changes, change_row
 from push.models import PushOutbox
@@ -55,6 +55,15 @@ def queue_alerts(dispatch, *, incident, unit) -> list[int]:
     return ids
 
 
+def drop_alerts(dispatch, **_) -> None:
+    """An operator cancelled the dispatch (reassigned its unit): its queued alerts are dropped
+    in the same transaction, so the crew is not rung for a job that is off."""
+    db.session.execute(sa.update(PushOutbox).where(
+        PushOutbox.dispatch_id == dispatch.id, PushOutbox.status == "queued")
+        .values(status="dropped", last_error="dispatch cancelled")
+        .execution_options(synchronize_session=False))
+
+
 def _after_commit(session: Session) -> None:
     ids, deadlines = session.info.pop(PENDING, []), session.info.pop(DEADLINES, [])
     if ids or deadlines:
@@ -69,6 +78,7 @@ def _after_rollback(session: Session) -> None:
 def install() -> None:
     """Subscribe to the domain event and the session's commit (idempotent)."""
     dispatch_created.connect(queue_alerts, weak=False)
+    dispatch_cancelled.connect(drop_alerts, weak=False)
     if not event.contains(Session, "after_commit", _after_commit):
         event.listen(Session, "after_commit", _after_commit)
         event.listen(Session, "after_soft_rollback", lambda s, _t: _after_rollback(s))

@@ -76,8 +76,10 @@ def incident_note(args, number):
 @blp.arguments(DispatchArgs)
 @blp.response(201, DispatchRead(many=True))
 @blp.errors({**STAFF_ERRORS, 404: "incident_not_found, unit_not_found",
-             409: "invalid_transition, already_dispatched"})
+             409: "invalid_transition, already_dispatched, unit_busy (details: unit, "
+                  "incident, state, dispatch), unit_retired"})
 def dispatch(args, number):
-    """Dispatch units to an incident."""
+    """Dispatch units to an incident (a busy unit only with reassign and a reason)."""
     return commit(dispatches.dispatch_units(actor=current_user(), number=number,
-                                            unit_ids=args["units"]))
+                                            unit_ids=args["units"], reassign=args["reassign"],
+                                            reason=args["reason"]))

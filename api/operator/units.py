@@ -12,7 +12,7 @@ from backend.units.service import list_units, set_unit_duty
 @blp.response(200, UnitList)
 @blp.errors(STAFF_ERRORS)
 def units():
-    """All units of the regency with their duty state."""
+    """All units of the regency: duty, availability, position (GPS or post), crew phones."""
     return {"units": list_units(actor=current_user())}
 
 

@@ -9,18 +9,25 @@ from backend.db import BigId, UTCDateTime, utcnow
 from backend.extensions import db
 from backend.units.models import Unit  # noqa: F401  (mapped before Dispatch.unit resolves)
 
+# cancelled: an operator reassigned the unit to another incident (with a reason, audited as
+# dispatch.reassigned). Allowed from on_scene too: an operator may pull a crew off a scene for
+# a more urgent incident; the old incident is then flagged if no unit is left on it.
 DISPATCH_TRANSITIONS = {
     "pending": {"notified", "acknowledged", "declined", "timed_out", "cancelled"},
     "notified": {"acknowledged", "declined", "timed_out", "cancelled"},
     "acknowledged": {"en_route", "on_scene", "completed", "cancelled"},
     "en_route": {"on_scene", "completed", "cancelled"},
-    "on_scene": {"completed"},
+    "on_scene": {"completed", "cancelled"},
     "declined": set(),
     "timed_out": set(),
     "completed": set(),
     "cancelled": set(),
 }
 ACTIVE_DISPATCH = ("pending", "notified", "acknowledged", "en_route", "on_scene")
+# How an active dispatch makes its unit's availability (units.service.unit_availability).
+UNIT_STATE = {"pending": "assigned", "notified": "assigned", "acknowledged": "assigned",
+              "en_route": "en_route", "on_scene": "on_scene"}
+ENDED_UNANSWERED = ("timed_out", "declined")  # recently: the unit is not recommended
 ACTIVE_DISPATCH_SQL = "status IN ('pending', 'notified', 'acknowledged', 'en_route', 'on_scene')"
 
 
@@ -29,6 +36,8 @@ class Dispatch(db.Model):
     __table_args__ = (
         sa.Index("ix_dispatches_incident", "incident_id"),
         sa.Index("ix_dispatches_unit_status", "unit_id", "status"),
+        sa.Index("ix_dispatches_unit_updated", "unit_id", "updated_at"),  # a unit's latest
+        sa.Index("ix_dispatches_status_updated", "status", "updated_at"),  # recent timeouts
         # Invariant 8: a unit is on at most one open dispatch; reassigning cancels the old one.
         sa.Index("uq_dispatches_unit_active", "unit_id", unique=True,
                  postgresql_where=sa.text(ACTIVE_DISPATCH_SQL),

@@ -10,7 +10,7 @@ from backend.places.schemas import PlaceField
 from backend.places.service import incident_place
 from backend.schemas import StrictString
 from backend.triage.schemas import TriageReport
-from backend.units.schemas import RecommendationRead
+from backend.units.schemas import RecommendationRead, UnavailableUnitRead
 
 
 class IncidentRead(Schema):
@@ -39,7 +39,11 @@ class IncidentDetail(Schema):
     reports = fields.List(fields.Nested(TriageReport), required=True)
     dispatches = fields.List(fields.Nested(DispatchRead), required=True)
     timeline = fields.List(fields.Nested(AuditRead), required=True)
-    recommendations = fields.List(fields.Nested(RecommendationRead), required=True)
+    recommendations = fields.List(fields.Nested(RecommendationRead), required=True, metadata={
+        "description": "The nearest free units of the agencies that handle the category."})
+    busy_units = fields.List(fields.Nested(UnavailableUnitRead), required=True, metadata={
+        "description": "The nearest units of those agencies that are busy (any incident) or "
+                       "just timed out or declined; dispatching one needs reassign."})
     share_text = fields.String(required=True)
     share_url = fields.String(required=True, metadata={"description": "wa.me link"})
 

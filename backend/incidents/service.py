@@ -25,7 +25,7 @@ from backend.incidents.models import INCIDENT_TRANSITIONS, Incident
 from backend.places.service import incident_place
 from backend.reports.models import Report, format_ref
 from backend.text import one_line
-from backend.units.service import recommend_units
+from backend.units.service import describe_units, recommend_units, unavailable_units
 
 # Life-threatening by default; the operator can change an incident's priority.
 URGENT_CATEGORIES = ("fire", "health", "accident", "violence_women_children", "natural_disaster")
@@ -168,12 +168,17 @@ def incident_detail(*, actor: User, number: str) -> dict:
         AuditEvent.regency_id == actor.regency_id,
         sa.tuple_(AuditEvent.entity_type, AuditEvent.entity_id).in_(entities))
         .order_by(AuditEvent.at, AuditEvent.id)))
-    busy = [d.unit_id for d in dispatches if d.status in ACTIVE_DISPATCH]
+    here = [d.unit_id for d in dispatches if d.status in ACTIVE_DISPATCH]
+    where = {"regency_id": incident.regency_id, "category": incident.category,
+             "lat": incident.lat, "lon": incident.lon, "exclude_unit_ids": here}
+    recommendations = recommend_units(**where)
+    described = {v.unit.id: v for v in describe_units([r.unit.unit for r in recommendations])}
+    for r in recommendations:  # their availability ("available since") and crew phones
+        r.unit.availability, r.unit.crew = described[r.unit.id].availability, \
+            described[r.unit.id].crew
     return {"incident": incident, "reports": reports, "dispatches": dispatches,
-            "timeline": timeline,
-            "recommendations": recommend_units(regency_id=incident.regency_id,
-                                               category=incident.category, lat=incident.lat,
-                                               lon=incident.lon, exclude_unit_ids=busy)}
+            "timeline": timeline, "recommendations": recommendations,
+            "busy_units": unavailable_units(**where)}
 
 
 # Bahasa Indonesia for the share text (no English words in a message citizens may see).

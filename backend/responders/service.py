@@ -12,6 +12,7 @@ from backend.devices.models import Device
 from backend.errors import NotAllowed, Unauthorized
 from backend.extensions import db
 from backend.feed.service import append_changes, change_row
+from backend.units.service import record_unit_fix
 
 
 def sign_in_responder(*, device: Device, username: str, password: str, client: str,
@@ -75,10 +76,13 @@ def set_duty(*, responder: User, on_duty: bool) -> User:
 
 def record_location(*, device: Device, responder: User, lat: float, lon: float,
                     at: datetime) -> None:
-    """Keep the newest fix of a responder's phone (an older one arriving late is ignored)."""
+    """Keep the newest fix of a responder's phone (an older one arriving late is ignored),
+    and the unit's newest crew fix (units.fix_*), which places the unit when fresh."""
     if device.last_fix_at is not None and device.last_fix_at >= at:
         return
     device.last_lat, device.last_lon, device.last_fix_at = lat, lon, at
+    if responder.unit_id is not None:  # the unit's position for the recommendation
+        record_unit_fix(unit_id=responder.unit_id, lat=lat, lon=lon, at=at)
     append_changes([change_row(regency_id=device.regency_id, type="responder.location",
                                data={"responder": responder.id, "unit": responder.unit_id,
                                      "lat": lat, "lon": lon, "at": at.isoformat()})])

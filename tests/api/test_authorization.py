@@ -31,6 +31,9 @@ ENDPOINTS = [
      {**TRIAGE, "operator": 201, "supervisor": 201}),
     ("post", "/v1/operator/incidents/{number}/dispatch", {"units": ["{unit}"]},
      {**TRIAGE, "operator": 201, "supervisor": 201}),
+    ("post", "/v1/operator/incidents/{number}/dispatch",           # reassigning: same rights
+     {"units": ["{unit}"], "reassign": True, "reason": "lebih dekat"},
+     {**TRIAGE, "operator": 201, "supervisor": 201}),
     ("post", "/v1/operator/incidents/{number}/status", {"status": "resolved"}, TRIAGE),
     ("get", "/v1/operator/units", None, ANYONE_STAFF),
     ("post", "/v1/operator/units/{unit}/duty", {"on_duty": True}, ANYONE_STAFF),

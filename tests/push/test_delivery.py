@@ -38,17 +38,17 @@ def outbox():
     return rows
 
 
-def dispatch_dmk(push_app, token="tok-dmk-sky-1"):
+def dispatch_dmk(push_app, token="tok-dmk-sky-1", call_sign="DMK-SKY-1"):
     """Citizen SOS → operator confirms → dispatches Damkar Sekayu 1 (responder phone ready)."""
     client = push_app.test_client()
-    phone = responder_phone(client, "dmk-sky-1", token)
+    phone = responder_phone(client, call_sign.lower(), token)
     citizen = register(client)
     console = Console(client, "operator1")
     number = incident_for_sos(client, console, citizen, category="fire")
     sent = console.post(f"/v1/operator/incidents/{number}/dispatch",
-                        json={"units": [unit_id("DMK-SKY-1")]})
+                        json={"units": [unit_id(call_sign)]})
     assert sent.status_code == 201, sent.get_json()
-    return client, console, phone, citizen, number, sent.get_json()[0]["id"]
+    return client, console, phone, citizen, number, sent.get_json()[0]["dispatch"]
 
 
 def test_dispatch_rings_the_phone_and_the_ack_reaches_operator_and_citizen(push_app, standin):
@@ -271,11 +271,13 @@ def test_a_crash_while_sending_reschedules_instead_of_waiting_out_the_lease(push
 
 
 def test_claim_never_hands_out_more_than_its_limit(push_app):
-    for _ in range(3):
-        dispatch_dmk(push_app, token=f"tok-{uuid.uuid4()}")
+    # Three incidents, three units (one unit cannot be on two open dispatches: invariant 8).
+    for call_sign in ("DMK-SKY-1", "DMK-SKY-2", "DMK-SLL-1"):
+        dispatch_dmk(push_app, token=f"tok-{uuid.uuid4()}", call_sign=call_sign)
     db.session.execute(sa.update(PushOutbox).values(status="queued"))
     db.session.commit()
     total = count("push_outbox")
+    assert total == 3
     batches = [claim(None, limit=2) for _ in range(total)]
     assert all(len(b) <= 2 for b in batches)
     assert sorted(i for b in batches for i in b) == list(range(1, total + 1))

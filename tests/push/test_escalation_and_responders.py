@@ -170,7 +170,7 @@ def test_operator_console_flags_an_escalated_incident_until_someone_acknowledges
     second = responder_phone(client, "dmk-sky-2", "tok-dmk-sky-2")
     sent = console.post(f"/v1/operator/incidents/{number}/dispatch",
                         json={"units": [unit_id("DMK-SKY-2")]}).get_json()[0]
-    assert client.post(f"/v1/responder/dispatches/{sent['id']}/ack",
+    assert client.post(f"/v1/responder/dispatches/{sent['dispatch']}/ack",
                        headers={"Authorization": f"Bearer {second}"}).status_code == 200
     listed = console.get("/v1/operator/incidents").get_json()["incidents"]
     assert listed[0]["needs_attention"] is False

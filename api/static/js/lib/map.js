@@ -3,7 +3,7 @@
 // GeoJSON (cached by the browser), unit posts sit on top, tiles only when MAP_TILE_URL is set.
 // Every label and tooltip is a DOM text node, never an HTML string, so a unit or place name
 // stays text whatever it contains.
-import {api, config, el} from './api.js';
+import {api, config, el, t, waited} from './api.js';
 
 const L = window.L;
 export const REGENCY_VIEW = {center: [-2.55, 103.9], zoom: 8.5};
@@ -85,7 +85,20 @@ export function unitLatLon(u) {
   return [u.lat, u.lon];
 }
 
-/** Units as small circles at their post or position, with a text tooltip. */
+const UNIT_COLOURS = {available: '#246', assigned: '#b60', en_route: '#b60', on_scene: '#a22',
+  out_of_service: '#999'};
+
+/** "GPS · 3 min lalu" or "di pos (GPS 2.0 h lalu)": where the marker is and how old the fix. */
+export function unitWhere(u) {
+  const p = u.position;
+  if (!p) return u.post_name;
+  const age = p.age_s === null || p.age_s === undefined ? '' : `${waited(p.age_s)} ${t('ago')}`;
+  if (p.source === 'gps') return `${t('unit_gps')} · ${age}`;
+  return `${t('unit_post')} ${u.post_name}` + (age ? ` (${t('unit_gps')} ${age})` : '');
+}
+
+/** Units as small circles where they are (crew's fresh GPS fix, else post), coloured by
+ *  state, with a text tooltip: name, state, position and fix age. */
 export async function addUnits(map) {
   const layer = L.layerGroup().addTo(map);
   let data;
@@ -97,9 +110,14 @@ export async function addUnits(map) {
   for (const u of data.units) {
     const at = unitLatLon(u);
     if (!at) continue;
-    L.circleMarker(at, {radius: 5, color: u.on_duty ? '#246' : '#999', weight: 1.5,
-      fillOpacity: 0.7, className: 'unit-marker'})
-      .bindTooltip(textNode(`${u.name} (${u.call_sign}) · ${u.post_name}`)).addTo(layer);
+    const state = u.availability ? u.availability.state : (u.on_duty ? 'available'
+      : 'out_of_service');
+    const source = u.position ? u.position.source : 'post';
+    L.circleMarker(at, {radius: source === 'gps' ? 6 : 5, color: UNIT_COLOURS[state] || '#246',
+      weight: source === 'gps' ? 2.5 : 1.5, fillOpacity: 0.7,
+      className: `unit-marker u-${state} at-${source}`})
+      .bindTooltip(textNode(`${u.name} (${u.call_sign}) · ${t('unit_' + state)} · ${unitWhere(u)}`))
+      .addTo(layer);
   }
   return layer;
 }

@@ -60,6 +60,22 @@ document.addEventListener('click', async ev => {
   }
 });
 
+// Taking a busy unit off its job needs a reason (audited); the server cancels the old
+// dispatch and creates this one in one transaction.
+document.addEventListener('submit', async ev => {
+  const form = ev.target.closest('form.reassign[data-unit]');
+  if (!form) return;
+  ev.preventDefault();
+  const button = form.querySelector('button');
+  button.disabled = true;
+  try {
+    await api('POST', `/v1/operator/incidents/${number}/dispatch`,
+      {units: [Number(form.dataset.unit)], reassign: true,
+       reason: new FormData(form).get('reason')});
+  } finally { button.disabled = false; }
+  refresh();
+});
+
 const note = document.getElementById('note-form');
 if (note) note.addEventListener('submit', async ev => {
   ev.preventDefault();

@@ -100,8 +100,10 @@ def test_thirty_open_feeds_leave_phones_their_threads(server):
         statuses.append(sock.recv(64).split(b" ")[1])
         feeds.append(sock)
     try:
-        assert statuses.count(b"200") == 8            # 4 per process × 2 processes
-        assert statuses.count(b"429") == 22           # refused at once, no thread held
+        # At most 4 per process × 2 processes (fewer if one process accepted fewer of the
+        # connections); the rest refused at once, holding no thread.
+        assert 4 <= statuses.count(b"200") <= 8
+        assert statuses.count(b"200") + statuses.count(b"429") == 30
         conn = http.client.HTTPConnection("127.0.0.1", server, timeout=5)
         for _ in range(10):
             started = time.monotonic()

@@ -18,7 +18,7 @@ from flask import (
     url_for,
 )
 
-from backend.accounts.service import PERMISSIONS, authenticate_user
+from backend.accounts.service import PERMISSIONS, sign_in_staff
 from backend.audit.service import audit_log
 from backend.auth import (
     check_csrf,
@@ -62,12 +62,12 @@ def login():
     error = None
     if request.method == "POST":
         try:
-            user = authenticate_user(username=request.form.get("username", ""),
-                                     password=request.form.get("password", ""),
-                                     client=client_address(),
-                                     counter=current_app.extensions["siaga.counter"])
+            user = sign_in_staff(username=request.form.get("username", ""),
+                                 password=request.form.get("password", ""),
+                                 client=client_address(),
+                                 counter=current_app.extensions["siaga.counter"])
         except ApiError as exc:
-            db.session.commit()  # keep nothing but make the failure count visible
+            db.session.commit()  # the refused attempt stays in the audit log
             error = translate("wrong_login", locale()) if exc.status == 401 else exc.message
             return render_template("console/login.html", error=error), exc.status
         login_session(user)

@@ -1,7 +1,7 @@
 """Incidents: list, page data with the WhatsApp share text, status, priority, notes, dispatch."""
 from __future__ import annotations
 
-from api.operator import STAFF_ERRORS, blp, commit
+from api.operator import STAFF_ERRORS, blp, commit, requires
 from backend.auth import SESSION_SECURITY, current_user
 from backend.dispatches import service as dispatches
 from backend.dispatches.schemas import DispatchArgs, DispatchRead
@@ -41,6 +41,7 @@ def incident_detail(number):
 
 
 @blp.route("/incidents/<number>/status", methods=["POST"])
+@requires("dispatch")
 @blp.doc(security=SESSION_SECURITY)
 @blp.arguments(StatusArgs)
 @blp.response(200, IncidentRead)
@@ -52,6 +53,7 @@ def incident_status(args, number):
 
 
 @blp.route("/incidents/<number>/priority", methods=["POST"])
+@requires("triage")
 @blp.doc(security=SESSION_SECURITY)
 @blp.arguments(PriorityArgs)
 @blp.response(200, IncidentRead)
@@ -62,6 +64,7 @@ def incident_priority(args, number):
 
 
 @blp.route("/incidents/<number>/notes", methods=["POST"])
+@requires("triage")
 @blp.doc(security=SESSION_SECURITY)
 @blp.arguments(NoteArgs)
 @blp.response(201, IncidentRead)
@@ -72,6 +75,7 @@ def incident_note(args, number):
 
 
 @blp.route("/incidents/<number>/dispatch", methods=["POST"])
+@requires("dispatch")
 @blp.doc(security=SESSION_SECURITY)
 @blp.arguments(DispatchArgs)
 @blp.response(201, DispatchRead(many=True))

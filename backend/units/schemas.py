@@ -16,6 +16,8 @@ class UnitRead(Schema):
     lat = fields.Float(required=True)
     lon = fields.Float(required=True)
     on_duty = fields.Boolean(required=True)
+    agency_id = fields.Integer(required=True)
+    active = fields.Boolean(required=True, metadata={"description": "false: retired"})
 
 
 class RecommendationRead(Schema):

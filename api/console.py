@@ -130,7 +130,7 @@ def audit():
     if user is None:
         return redirect(url_for("console.login"))
     try:
-        events = audit_log(actor=user)
+        events, _ = audit_log(actor=user)
     except NotAllowed:
         abort(403)
     return _page("console/audit.html", events=events)

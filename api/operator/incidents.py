@@ -23,9 +23,11 @@ from backend.incidents.schemas import (
 @blp.response(200, IncidentList)
 @blp.errors(STAFF_ERRORS)
 def list_incidents(args):
-    """Incidents of the regency, most urgent first."""
-    return {"incidents": incidents.list_incidents(actor=current_user(), statuses=args["status"],
-                                                  limit=args["limit"])}
+    """Incidents of the regency, most urgent first or newest first; search and page."""
+    rows, next_cursor = incidents.list_incidents(
+        actor=current_user(), statuses=args.pop("status"), categories=args.pop("category"),
+        **args)
+    return {"incidents": rows, "next_cursor": next_cursor}
 
 
 @blp.route("/incidents/<number>")

@@ -186,32 +186,36 @@ def _wanted(events) -> dict[str, set[int]]:
 def resolve_names(events) -> Names:
     """Names of everyone and everything the events mention — one query for the whole page."""
     wanted, names = _wanted(events), Names()
-    null_s, null_i, null_t = (sa.cast(sa.null(), sa.String), sa.cast(sa.null(), sa.BigInteger),
-                              sa.cast(sa.null(), Incident.__table__.c.created_at.type))
+
+    def row(kind, key, name, extra=None, incident_id=None, incident_at=None):
+        # Fresh, labelled columns per part: the parts line up in a UNION ALL.
+        at_type = Incident.__table__.c.created_at.type
+        return sa.select(
+            sa.literal(kind, sa.String).label("kind"),
+            sa.cast(key, sa.BigInteger).label("key"), name.label("name"),
+            (extra if extra is not None else sa.cast(sa.null(), sa.String)).label("extra"),
+            sa.cast(incident_id if incident_id is not None else sa.null(),
+                    sa.BigInteger).label("incident_id"),
+            (incident_at if incident_at is not None else sa.cast(sa.null(), at_type))
+            .label("incident_at"))
+
     parts = []
     if wanted["dispatch"]:
-        parts.append(sa.select(sa.literal("dispatch").label("kind"),
-                               sa.cast(Dispatch.id, sa.BigInteger).label("key"),
-                               Unit.name.label("name"), sa.cast(sa.null(), sa.String).label("extra"),
-                               sa.cast(Incident.id, sa.BigInteger).label("incident_id"),
-                               Incident.created_at.label("incident_at"))
-                     .join(Unit, Unit.id == Dispatch.unit_id)
+        parts.append(row("dispatch", Dispatch.id, Unit.name, None, Incident.id,
+                         Incident.created_at)
+                     .join_from(Dispatch, Unit, Unit.id == Dispatch.unit_id)
                      .join(Incident, Incident.id == Dispatch.incident_id)
                      .where(Dispatch.id.in_(wanted["dispatch"])))
     if wanted["user"]:
-        parts.append(sa.select(sa.literal("user"), sa.cast(User.id, sa.BigInteger), User.name,
-                               null_s, null_i, null_t).where(User.id.in_(wanted["user"])))
+        parts.append(row("user", User.id, User.name).where(User.id.in_(wanted["user"])))
     if wanted["unit"]:
-        parts.append(sa.select(sa.literal("unit"), sa.cast(Unit.id, sa.BigInteger), Unit.name,
-                               null_s, null_i, null_t).where(Unit.id.in_(wanted["unit"])))
+        parts.append(row("unit", Unit.id, Unit.name).where(Unit.id.in_(wanted["unit"])))
     if wanted["agency"]:
-        parts.append(sa.select(sa.literal("agency"), sa.cast(Agency.id, sa.BigInteger),
-                               Agency.name, null_s, null_i, null_t)
+        parts.append(row("agency", Agency.id, Agency.name)
                      .where(Agency.id.in_(wanted["agency"])))
     if wanted["device"]:
-        parts.append(sa.select(sa.literal("device"), sa.cast(Device.id, sa.BigInteger),
-                               User.name, Device.kind, null_i, null_t)
-                     .outerjoin(User, User.id == Device.user_id)
+        parts.append(row("device", Device.id, User.name, Device.kind)
+                     .join_from(Device, User, User.id == Device.user_id, isouter=True)
                      .where(Device.id.in_(wanted["device"])))
     if not parts:
         return names

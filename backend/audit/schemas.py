@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from backend.schemas import Id, StrictString, UTCDateTime
+from backend.schemas import INT64_MAX, StrictString, UTCDateTime
 
 
 class AuditRead(Schema):
@@ -35,7 +35,8 @@ class AuditList(Schema):
 
 
 class AuditArgs(Schema):
-    before_id = Id(big=True, metadata={"description": "Only events older than this id."})
+    before_id = fields.Integer(validate=validate.Range(1, INT64_MAX), metadata={
+        "description": "Only events older than this id (next_before_id of the previous page)."})
     actor = StrictString(validate=validate.Regexp(r"^([0-9]{1,10}|system|device|client)$"),
                          metadata={"description": "A user id, or system / device / client."})
     action = StrictString(validate=validate.Regexp(r"^[a-z_.]{1,48}$"),

@@ -21,7 +21,9 @@ COPY push ./push
 COPY mobile_contract ./mobile_contract
 COPY migrations ./migrations
 COPY gunicorn.conf.py ./
-RUN pip install -c constraints.txt -e . && chown -R siaga /app
+# Console translations: the .po catalogues are the source; the .mo files are built here.
+RUN pip install -c constraints.txt -e . && pybabel -q compile -d api/translations \
+    && chown -R siaga /app
 
 USER siaga
 EXPOSE 8112

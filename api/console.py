@@ -1,9 +1,13 @@
 """The operator console: server-rendered pages with a little JavaScript over the operator API.
 
-Bahasa Indonesia by default, English on request; times in WIB; Leaflet served from the
-xstatic-leaflet package so no Node build and no CDN (call centres may be offline).
+Bahasa Indonesia by default, English on request (gettext catalogues, backend/i18n.py); times
+in WIB; Leaflet served from the xstatic-leaflet package so no Node build and no CDN (call
+centres may be offline). Each page's JavaScript is one ES module (static/js/pages/<page>.js)
+fed by a JSON config block (`siaga-config`) holding the page's strings and settings.
 """
 from __future__ import annotations
+
+from urllib.parse import urlsplit
 
 import xstatic.pkg.leaflet
 from flask import (
@@ -17,6 +21,8 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from backend.accounts.service import PERMISSIONS, sign_in_staff
 from backend.audit.service import audit_log
@@ -27,9 +33,17 @@ from backend.auth import (
     login_session,
     signed_in_user,
 )
+from backend.categories import CATEGORY_CODES
 from backend.errors import ApiError, NotAllowed
 from backend.extensions import db
-from backend.i18n import catalogue, category_label, format_time, translate
+from backend.i18n import (
+    LOCALES,
+    catalogue,
+    category_label,
+    current_locale,
+    format_time,
+    status_label,
+)
 from backend.incidents import service as incidents
 from backend.units.service import list_units
 
@@ -44,17 +58,36 @@ def _csrf():
 
 
 def locale() -> str:
-    if "lang" in session:
-        return session["lang"]
-    user = signed_in_user()
-    return user.locale if user else "id"
+    """The console's language for this request: session choice, else the user's, else id."""
+    return current_locale()
+
+
+# Strings the pages' JavaScript needs, by key; every page gets them in its JSON config.
+JS_MESSAGES = {
+    "silent": _l("SOS senyap"),
+    "waited": _l("menunggu di ponsel"),
+    "waiting": _l("menunggu triase"),
+    "accuracy": _l("akurasi"),
+    "clock_flag": _l("jam ponsel tidak akurat"),
+    "no_location": _l("tanpa lokasi"),
+    "confirm": _l("Konfirmasi"),
+    "reject": _l("Tolak"),
+    "merge": _l("Gabungkan"),
+    "reason_prank": _l("Iseng / prank"),
+    "reason_test": _l("Uji coba"),
+    "reason_invalid": _l("Tidak valid"),
+    "likely_duplicates": _l("Kemungkinan laporan yang sama"),
+    "reporter_history": _l("Laporan lain dari pelapor"),
+    "distance": _l("jarak"),
+    "needs_attention": _l("Perlu tindakan: unit tidak menjawab / menolak / tak terjangkau"),
+    "request_failed": _l("Permintaan gagal."),
+}
 
 
 @bp.app_context_processor
 def _helpers():
-    return {"t": lambda key: translate(key, locale()), "locale": locale,
-            "category": lambda code: category_label(code, locale()), "wib": format_time,
-            "csrf_token": csrf_token}
+    return {"locale": locale, "category": category_label, "status": status_label,
+            "wib": format_time, "csrf_token": csrf_token}
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -68,7 +101,9 @@ def login():
                                  counter=current_app.extensions["siaga.counter"])
         except ApiError as exc:
             db.session.commit()  # the refused attempt stays in the audit log
-            error = translate("wrong_login", locale()) if exc.status == 401 else exc.message
+            error = _("Nama pengguna atau kata sandi salah.") if exc.status == 401 else \
+                _("Akun kru masuk lewat aplikasi responder, bukan konsol.") \
+                if exc.code == "not_staff" else exc.message
             return render_template("console/login.html", error=error), exc.status
         login_session(user)
         db.session.commit()
@@ -84,23 +119,52 @@ def logout():
 
 @bp.route("/lang/<code>")
 def language(code):
-    if code in ("id", "en"):
+    if code in LOCALES:
         session["lang"] = code
-    return redirect(request.referrer or url_for("console.inbox"))
+    return redirect(_same_origin_path(request.args.get("next"))
+                    or _same_origin_path(request.referrer) or url_for("console.inbox"))
 
 
-def _page(template, **context):
+def _same_origin_path(url: str | None) -> str | None:
+    """The console path of `url` if it points back into this console, else None: a Referer or
+    a `next` parameter must never send the operator to another site."""
+    if not url or "\\" in url or any(ord(c) < 32 for c in url):
+        return None
+    parts = urlsplit(url)
+    if parts.netloc and (parts.netloc != request.host
+                         or parts.scheme not in ("", request.scheme)):
+        return None
+    if not parts.netloc and parts.scheme:
+        return None
+    if not parts.path.startswith(bp.url_prefix + "/") or parts.path.startswith("//"):
+        return None
+    return parts.path + ("?" + parts.query if parts.query else "")
+
+
+def _page(template, *, script=None, config=None, map=False, **context):
+    """Render a console page for the signed-in user (else the login page).
+
+    `script` names the page's ES module (static/js/pages/<script>.js); `config` adds
+    page-specific settings to the JSON config the module reads.
+    """
     user = signed_in_user()
     if user is None:
         return redirect(url_for("console.login"))
-    return render_template(template, user=user, can=lambda p: user.role in PERMISSIONS[p],
-                           catalogue=catalogue(locale()),
-                           tile_url=current_app.config["MAP_TILE_URL"], **context)
+    can = lambda permission: user.role in PERMISSIONS[permission]  # noqa: E731
+    siaga = {"catalogue": catalogue(JS_MESSAGES), "locale": locale(),
+             "tileUrl": current_app.config["MAP_TILE_URL"], **(config or {})}
+    return render_template(template, user=user, can=can, page_script=script, page_map=map,
+                           siaga_config=siaga, **context)
 
 
 @bp.route("/")
 def inbox():
-    return _page("console/inbox.html")
+    user = signed_in_user()
+    if user is None:
+        return redirect(url_for("console.login"))
+    return _page("console/inbox.html", script="inbox", map=True,
+                 config={"canTriage": user.role in PERMISSIONS["triage"]},
+                 categories={code: category_label(code) for code in CATEGORY_CODES})
 
 
 @bp.route("/incidents/<number>")
@@ -113,7 +177,11 @@ def incident(number):
     except ApiError as exc:
         abort(exc.status)
     text = incidents.whatsapp_text(detail)
-    return _page("console/incident.html", detail=detail, share_url=incidents.share_url(text))
+    return _page("console/incident.html", script="incident", map=True,
+                 config={"incident": detail["incident"].number,
+                         "canDispatch": user.role in PERMISSIONS["dispatch"],
+                         "canTriage": user.role in PERMISSIONS["triage"]},
+                 detail=detail, share_url=incidents.share_url(text))
 
 
 @bp.route("/units")
@@ -121,7 +189,7 @@ def units():
     user = signed_in_user()
     if user is None:
         return redirect(url_for("console.login"))
-    return _page("console/units.html", units=list_units(actor=user))
+    return _page("console/units.html", script="units", units=list_units(actor=user))
 
 
 @bp.route("/audit")

@@ -13,7 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from backend.config import load_settings
 from backend.errors import error_body
-from backend.extensions import Api, db, migrate
+from backend.extensions import Api, babel, db, migrate
 from backend.http import PROTOCOL_HEADER, BoundedGzip
 from backend.jsonio import StrictJSONProvider, StrictRequest
 from backend.ratelimit import make_counter
@@ -89,9 +89,13 @@ def _instance_secret(instance_path: str) -> str:
 def register_extensions(app: Flask) -> None:
     import backend.models  # noqa: F401  (every table known to the metadata)
     from backend.db import configure_engine
+    from backend.i18n import DEFAULT_LOCALE, TRANSLATIONS_DIR, select_locale
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, compare_type=True)
+    babel.init_app(app, locale_selector=select_locale, default_locale=DEFAULT_LOCALE,
+                   default_timezone="Asia/Jakarta",
+                   default_translation_directories=TRANSLATIONS_DIR)
     with app.app_context():
         configure_engine(db.engine)
     from push.runtime import init_push

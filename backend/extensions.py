@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import flask_smorest
 import marshmallow as ma
+from flask_babel import Babel
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
@@ -33,6 +34,7 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
+babel = Babel()
 
 
 class StrictParser(FlaskParser):

@@ -1,89 +1,71 @@
 """Console language (Bahasa Indonesia first, English second) and WIB time formatting.
 
-A small catalogue instead of gettext: the console has a few dozen strings and no compile
-step keeps `./dev run` to one command.
+Strings are gettext messages (Flask-Babel): the Bahasa Indonesia text is the msgid and the
+source of truth; English lives in api/translations/en/LC_MESSAGES/messages.po (`./dev i18n`
+extracts, updates and compiles). Category labels stay in backend/categories.py, shared with
+the phone app's contract.
 """
 from __future__ import annotations
 
+import os
 from datetime import datetime
 from zoneinfo import ZoneInfo
+
+from flask import has_request_context, session
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 
 from backend.categories import CATEGORIES
 
 WIB = ZoneInfo("Asia/Jakarta")
 LOCALES = ("id", "en")
+DEFAULT_LOCALE = "id"
+TRANSLATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                "api", "translations")
 
 _CATEGORY = {c["code"]: c["label"] for c in CATEGORIES}
 
-MESSAGES = {
-    "app_title": ("Siaga 112 — Konsol Operator", "Siaga 112 — Operator console"),
-    "login": ("Masuk", "Sign in"),
-    "logout": ("Keluar", "Sign out"),
-    "username": ("Nama pengguna", "Username"),
-    "password": ("Kata sandi", "Password"),
-    "inbox": ("Laporan masuk", "Incoming reports"),
-    "incidents": ("Kejadian", "Incidents"),
-    "reports": ("Laporan", "Reports"),
-    "units": ("Unit", "Units"),
-    "audit": ("Log audit", "Audit log"),
-    "no_reports": ("Tidak ada laporan baru.", "No new reports."),
-    "confirm": ("Konfirmasi", "Confirm"),
-    "reject": ("Tolak", "Reject"),
-    "merge": ("Gabungkan", "Merge"),
-    "split": ("Pisahkan", "Split"),
-    "dispatch": ("Kirim unit", "Dispatch"),
-    "recommended_units": ("Unit terdekat yang disarankan", "Recommended nearest units"),
-    "call_report": ("Laporan dari telepon", "Report from a voice call"),
-    "caller_phone": ("Nomor penelepon", "Caller's phone"),
-    "category": ("Kategori", "Category"),
-    "note": ("Keterangan", "Note"),
-    "save": ("Simpan", "Save"),
-    "needs_attention": ("Perlu tindakan: unit tidak menjawab / menolak / tak terjangkau",
-                        "Needs attention: unit did not answer, declined or is unreachable"),
-    "add_note": ("Tambah catatan", "Add note"),
-    "waited": ("menunggu di ponsel", "waited on the phone"),
-    "accuracy": ("akurasi", "accuracy"),
-    "silent": ("SOS senyap", "Silent SOS"),
-    "likely_duplicates": ("Kemungkinan laporan yang sama", "Likely duplicates"),
-    "reporter_history": ("Laporan lain dari pelapor", "Reporter's other reports"),
-    "timeline": ("Linimasa", "Timeline"),
-    "share_whatsapp": ("Bagikan ke WhatsApp", "Share to WhatsApp"),
-    "status": ("Status", "Status"),
-    "priority": ("Prioritas", "Priority"),
-    "distance": ("jarak", "distance"),
-    "reason_prank": ("Iseng / prank", "Prank"),
-    "reason_test": ("Uji coba", "Test"),
-    "reason_invalid": ("Tidak valid", "Invalid"),
-    "on_duty": ("Siaga", "On duty"),
-    "off_duty": ("Tidak siaga", "Off duty"),
-    "clock_flag": ("jam ponsel tidak akurat", "phone clock is off"),
-    "no_location": ("tanpa lokasi", "no location"),
-    "language": ("English", "Bahasa Indonesia"),
-    "live": ("Langsung", "Live"),
-    "wrong_login": ("Nama pengguna atau kata sandi salah.", "Wrong username or password."),
-}
-
+# Status codes of reports, incidents and dispatches as the console shows them.
 STATUS = {
-    "received": ("diterima", "received"), "confirmed": ("dikonfirmasi", "confirmed"),
-    "rejected": ("ditolak", "rejected"), "merged": ("digabung", "merged"),
-    "cancelled": ("dibatalkan", "cancelled"), "open": ("terbuka", "open"),
-    "dispatched": ("unit dikirim", "dispatched"), "acknowledged": ("diterima unit", "acknowledged"),
-    "en_route": ("dalam perjalanan", "en route"), "on_scene": ("di lokasi", "on scene"),
-    "resolved": ("selesai ditangani", "resolved"), "closed": ("ditutup", "closed"),
-    "pending": ("menunggu", "pending"), "notified": ("diberi tahu", "notified"),
-    "declined": ("ditolak unit", "declined"), "timed_out": ("tidak dijawab", "timed out"),
-    "completed": ("selesai", "completed"), "cancelled_dispatch": ("dibatalkan", "cancelled"),
+    "received": _l("diterima"), "confirmed": _l("dikonfirmasi"),
+    "rejected": _l("ditolak"), "merged": _l("digabung"),
+    "cancelled": _l("dibatalkan"), "open": _l("terbuka"),
+    "dispatched": _l("unit dikirim"), "acknowledged": _l("diterima unit"),
+    "en_route": _l("dalam perjalanan"), "on_scene": _l("di lokasi"),
+    "resolved": _l("selesai ditangani"), "closed": _l("ditutup"),
+    "pending": _l("menunggu"), "notified": _l("diberi tahu"),
+    "declined": _l("ditolak unit"), "timed_out": _l("tidak dijawab"),
+    "completed": _l("selesai"),
 }
 
 
-def translate(key: str, locale: str) -> str:
-    pair = MESSAGES.get(key) or STATUS.get(key) or (key, key)
-    return pair[1] if locale == "en" else pair[0]
+def select_locale() -> str:
+    """The session's chosen language, else the signed-in user's, else Bahasa Indonesia."""
+    if not has_request_context():
+        return DEFAULT_LOCALE
+    if session.get("lang") in LOCALES:
+        return session["lang"]
+    from backend.auth import signed_in_user  # request-level; imported late (no cycle)
+
+    user = signed_in_user()
+    return user.locale if user is not None and user.locale in LOCALES else DEFAULT_LOCALE
 
 
-def category_label(code: str, locale: str) -> str:
+def current_locale() -> str:
+    locale = get_locale() if has_request_context() else None
+    return locale.language if locale is not None else DEFAULT_LOCALE
+
+
+def status_label(code: str) -> str:
+    label = STATUS.get(code)
+    return str(label) if label is not None else code
+
+
+def category_label(code: str, locale: str | None = None) -> str:
     label = _CATEGORY.get(code)
-    return label["en" if locale == "en" else "id"] if label else code
+    if label is None:
+        return code
+    return label["en" if (locale or current_locale()) == "en" else "id"]
 
 
 def format_time(value: datetime | None) -> str:
@@ -91,9 +73,9 @@ def format_time(value: datetime | None) -> str:
     return value.astimezone(WIB).strftime("%d-%m-%Y %H:%M WIB") if value else ""
 
 
-def catalogue(locale: str) -> dict:
-    """Everything the console's JavaScript needs to speak the user's language."""
-    idx = 1 if locale == "en" else 0
-    return {"messages": {k: v[idx] for k, v in MESSAGES.items()},
-            "status": {k: v[idx] for k, v in STATUS.items()},
-            "categories": {c: category_label(c, locale) for c in _CATEGORY}}
+def catalogue(messages: dict) -> dict:
+    """Everything the console's JavaScript needs to speak the user's language: the page's
+    messages (key → lazy gettext string), status and category labels."""
+    return {"messages": {key: str(text) for key, text in messages.items()},
+            "status": {code: str(label) for code, label in STATUS.items()},
+            "categories": {code: category_label(code) for code in _CATEGORY}}

@@ -5,14 +5,19 @@ phones and agencies an event mentions are resolved for a whole page in ONE query
 per event); then each event becomes a sentence such as
 "Operator Satu mengirim unit Damkar Sekayu 1 ke 112-2026-000003".
 
-The (Bahasa Indonesia, English) pairs live in SENTENCES and WORDS below only, so they move to
-the gettext catalogue as msgid/msgstr pairs without touching the logic. Names and citizen text
-are data: they are substituted into our templates, never interpreted.
+The sentences are gettext messages (Bahasa Indonesia msgids, English in the console's .po);
+each event is rendered in both languages (force_locale), so the API carries `description` and
+`description_en` whatever the reader's language. Names and citizen text are data: they are
+substituted into our templates, never interpreted.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
 import sqlalchemy as sa
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 
 from backend.accounts.models import User
 from backend.audit.models import AuditEvent
@@ -25,130 +30,91 @@ from backend.units.models import AGENCY_TYPES, Agency, Unit
 
 LANGS = ("id", "en")
 
-# action → (Bahasa Indonesia, English). Placeholders: actor, entity, unit, incident, status,
+# action → sentence. Placeholders: actor, entity, unit, incident, status,
 # reason, text, before, after, category, role, fields, target, username, client, duty, types.
-SENTENCES: dict[str, tuple[str, str]] = {
-    "report.create": ("{actor} mengirim laporan {entity} ({category})",
-                      "{actor} sent report {entity} ({category})"),
-    "report.create_call": ("{actor} mencatat laporan telepon {entity} ({category})",
-                           "{actor} entered call report {entity} ({category})"),
-    "report.confirmed": ("{actor} mengonfirmasi laporan {entity}",
-                         "{actor} confirmed report {entity}"),
-    "report.rejected": ("{actor} menolak laporan {entity} ({reason})",
-                        "{actor} rejected report {entity} ({reason})"),
-    "report.merged": ("{actor} menggabungkan laporan {entity} ke {target}",
-                      "{actor} merged report {entity} into {target}"),
-    "report.cancelled": ("{actor} membatalkan laporan {entity}",
-                         "{actor} cancelled report {entity}"),
-    "report.split": ("{actor} memisahkan laporan {entity} menjadi {target}",
-                     "{actor} split report {entity} into {target}"),
-    "report.update_note": ("{actor} mengubah keterangan laporan {entity}",
-                           "{actor} changed the note of report {entity}"),
-    "report.*": ("{actor} mengubah status laporan {entity} menjadi {status}",
-                 "{actor} set report {entity} to {status}"),
-    "incident.create": ("{actor} membuka kejadian {entity} ({category})",
-                        "{actor} opened incident {entity} ({category})"),
-    "incident.note": ("{actor} menambah catatan pada {entity}: “{text}”",
-                      "{actor} added a note to {entity}: “{text}”"),
-    "incident.priority": ("{actor} mengubah prioritas {entity} dari {before} menjadi {after}",
-                          "{actor} changed the priority of {entity} from {before} to {after}"),
-    "incident.duplicate": ("{actor} menutup {entity} sebagai duplikat dari {target}",
-                           "{actor} closed {entity} as a duplicate of {target}"),
-    "incident.*": ("{actor} mengubah status {entity} menjadi {status}",
-                   "{actor} set {entity} to {status}"),
-    "dispatch.create": ("{actor} mengirim unit {unit} ke {incident}",
-                        "{actor} dispatched unit {unit} to {incident}"),
-    "dispatch.notified": ("Unit {unit} diberi tahu tentang {incident}",
-                          "Unit {unit} was alerted about {incident}"),
-    "dispatch.acknowledged": ("Unit {unit} menerima tugas {incident} ({actor})",
-                              "Unit {unit} acknowledged {incident} ({actor})"),
-    "dispatch.declined": ("Unit {unit} menolak tugas {incident} ({actor}){reason}",
-                          "Unit {unit} declined {incident} ({actor}){reason}"),
-    "dispatch.en_route": ("Unit {unit} dalam perjalanan ke {incident}",
-                          "Unit {unit} is en route to {incident}"),
-    "dispatch.on_scene": ("Unit {unit} tiba di lokasi {incident}",
-                          "Unit {unit} arrived at {incident}"),
-    "dispatch.completed": ("Unit {unit} selesai menangani {incident}",
-                           "Unit {unit} completed {incident}"),
-    "dispatch.timed_out": ("Unit {unit} tidak menjawab (batas waktu)",
-                           "Unit {unit} did not answer (timed out)"),
-    "dispatch.cancelled": ("{actor} membatalkan tugas unit {unit} untuk {incident}{reason}",
-                           "{actor} cancelled unit {unit}'s dispatch to {incident}{reason}"),
-    "dispatch.*": ("Tugas unit {unit} untuk {incident}: {status}",
-                   "Unit {unit}'s dispatch to {incident}: {status}"),
-    "unit.create": ("{actor} menambah unit {entity}", "{actor} added unit {entity}"),
-    "unit.update": ("{actor} mengubah unit {entity} ({fields})",
-                    "{actor} changed unit {entity} ({fields})"),
-    "unit.retire": ("{actor} menonaktifkan unit {entity}", "{actor} retired unit {entity}"),
-    "unit.reactivate": ("{actor} mengaktifkan kembali unit {entity}",
-                        "{actor} brought unit {entity} back into service"),
-    "unit.duty": ("{actor} menandai unit {entity} {duty}", "{actor} marked unit {entity} {duty}"),
-    "agency.create": ("{actor} menambah instansi {entity}", "{actor} added agency {entity}"),
-    "agency.update": ("{actor} mengubah instansi {entity} ({fields})",
-                      "{actor} changed agency {entity} ({fields})"),
-    "routing.set": ("{actor} mengubah instansi penangan {category}: {types}",
-                    "{actor} changed who handles {category}: {types}"),
-    "user.login": ("{actor} masuk ke konsol", "{actor} signed in to the console"),
-    "user.login_failed": ("Gagal masuk sebagai {username} dari {client} ({reason})",
-                          "Failed sign-in as {username} from {client} ({reason})"),
-    "user.create": ("{actor} membuat akun {entity} ({role})",
-                    "{actor} created account {entity} ({role})"),
-    "user.update": ("{actor} mengubah akun {entity} ({fields})",
-                    "{actor} changed account {entity} ({fields})"),
-    "user.disable": ("{actor} menonaktifkan akun {entity}",
-                     "{actor} disabled account {entity}"),
-    "user.enable": ("{actor} mengaktifkan akun {entity}", "{actor} enabled account {entity}"),
-    "user.password_reset": ("{actor} mengatur ulang kata sandi {entity}",
-                            "{actor} reset the password of {entity}"),
-    "responder.create": ("{actor} membuat akun kru {entity} untuk unit {unit}",
-                         "{actor} created crew account {entity} on unit {unit}"),
-    "responder.update": ("{actor} memindahkan kru {entity} ke unit {unit}",
-                         "{actor} moved crew member {entity} to unit {unit}"),
-    "responder.disable": ("{actor} menonaktifkan akun kru {entity}",
-                          "{actor} disabled crew account {entity}"),
-    "responder.enable": ("{actor} mengaktifkan akun kru {entity}",
-                         "{actor} enabled crew account {entity}"),
-    "responder.sign_in": ("{actor} masuk di ponsel kru {entity}",
-                          "{actor} signed in on crew phone {entity}"),
-    "responder.sign_out": ("{actor}: kru keluar dari ponsel", "{actor}: crew signed out"),
-    "responder.duty": ("{actor} {duty}", "{actor} {duty}"),
-    "device.register": ("Ponsel {entity} terdaftar ({kind})", "Phone {entity} registered ({kind})"),
-    "device.revoke": ("{actor} mencabut kunci ponsel {entity}",
-                      "{actor} revoked the key of phone {entity}"),
-    "*": ("{actor}: {action} {entity}", "{actor}: {action} {entity}"),
+SENTENCES: dict[str, LazyString] = {
+    "report.create": _l("{actor} mengirim laporan {entity} ({category})"),
+    "report.create_call": _l("{actor} mencatat laporan telepon {entity} ({category})"),
+    "report.confirmed": _l("{actor} mengonfirmasi laporan {entity}"),
+    "report.rejected": _l("{actor} menolak laporan {entity} ({reason})"),
+    "report.merged": _l("{actor} menggabungkan laporan {entity} ke {target}"),
+    "report.cancelled": _l("{actor} membatalkan laporan {entity}"),
+    "report.split": _l("{actor} memisahkan laporan {entity} menjadi {target}"),
+    "report.update_note": _l("{actor} mengubah keterangan laporan {entity}"),
+    "report.*": _l("{actor} mengubah status laporan {entity} menjadi {status}"),
+    "incident.create": _l("{actor} membuka kejadian {entity} ({category})"),
+    "incident.note": _l("{actor} menambah catatan pada {entity}: “{text}”"),
+    "incident.priority": _l("{actor} mengubah prioritas {entity} dari {before} menjadi {after}"),
+    "incident.duplicate": _l("{actor} menutup {entity} sebagai duplikat dari {target}"),
+    "incident.*": _l("{actor} mengubah status {entity} menjadi {status}"),
+    "dispatch.create": _l("{actor} mengirim unit {unit} ke {incident}"),
+    "dispatch.notified": _l("Unit {unit} diberi tahu tentang {incident}"),
+    "dispatch.acknowledged": _l("Unit {unit} menerima tugas {incident} ({actor})"),
+    "dispatch.declined": _l("Unit {unit} menolak tugas {incident} ({actor}){reason}"),
+    "dispatch.en_route": _l("Unit {unit} dalam perjalanan ke {incident}"),
+    "dispatch.on_scene": _l("Unit {unit} tiba di lokasi {incident}"),
+    "dispatch.completed": _l("Unit {unit} selesai menangani {incident}"),
+    "dispatch.timed_out": _l("Unit {unit} tidak menjawab (batas waktu)"),
+    "dispatch.cancelled": _l("{actor} membatalkan tugas unit {unit} untuk {incident}{reason}"),
+    "dispatch.*": _l("Tugas unit {unit} untuk {incident}: {status}"),
+    "unit.create": _l("{actor} menambah unit {entity}"),
+    "unit.update": _l("{actor} mengubah unit {entity} ({fields})"),
+    "unit.retire": _l("{actor} menonaktifkan unit {entity}"),
+    "unit.reactivate": _l("{actor} mengaktifkan kembali unit {entity}"),
+    "unit.duty": _l("{actor} menandai unit {entity} {duty}"),
+    "agency.create": _l("{actor} menambah instansi {entity}"),
+    "agency.update": _l("{actor} mengubah instansi {entity} ({fields})"),
+    "routing.set": _l("{actor} mengubah instansi penangan {category}: {types}"),
+    "user.login": _l("{actor} masuk ke konsol"),
+    "user.login_failed": _l("Gagal masuk sebagai {username} dari {client} ({reason})"),
+    "user.create": _l("{actor} membuat akun {entity} ({role})"),
+    "user.update": _l("{actor} mengubah akun {entity} ({fields})"),
+    "user.disable": _l("{actor} menonaktifkan akun {entity}"),
+    "user.enable": _l("{actor} mengaktifkan akun {entity}"),
+    "user.password_reset": _l("{actor} mengatur ulang kata sandi {entity}"),
+    "responder.create": _l("{actor} membuat akun kru {entity} untuk unit {unit}"),
+    "responder.update": _l("{actor} memindahkan kru {entity} ke unit {unit}"),
+    "responder.disable": _l("{actor} menonaktifkan akun kru {entity}"),
+    "responder.enable": _l("{actor} mengaktifkan akun kru {entity}"),
+    "responder.sign_in": _l("{actor} masuk di ponsel kru {entity}"),
+    "responder.sign_out": _l("{actor}: kru keluar dari ponsel"),
+    "responder.duty": _l("{actor} {duty}"),
+    "device.register": _l("Ponsel {entity} terdaftar ({kind})"),
+    "device.revoke": _l("{actor} mencabut kunci ponsel {entity}"),
+    "*": _l("{actor}: {action} {entity}"),
 }
 
-WORDS: dict[str, tuple[str, str]] = {
-    "system": ("Sistem", "System"),
-    "system.escalation": ("Sistem (eskalasi)", "System (escalation)"),
-    "reporter": ("Pelapor (ponsel {id})", "Reporter (phone {id})"),
-    "crew_phone": ("{name} (ponsel {id})", "{name} (phone {id})"),
-    "phone": ("ponsel {id}", "phone {id}"),
-    "client": ("Klien {id}", "Client {id}"),
-    "user": ("pengguna #{id}", "user #{id}"),
-    "unit": ("unit #{id}", "unit #{id}"),
-    "agency": ("instansi #{id}", "agency #{id}"),
-    "on_duty": ("siaga", "on duty"),
-    "off_duty": ("tidak siaga", "off duty"),
-    "duty_start": ("mulai siaga", "went on duty"),
-    "duty_end": ("selesai siaga", "went off duty"),
-    "invalid_credentials": ("kata sandi salah atau akun nonaktif",
-                            "wrong password or disabled account"),
-    "not_staff": ("akun kru tidak boleh masuk konsol", "crew accounts may not use the console"),
-    "reason_prank": ("iseng", "prank"), "reason_test": ("uji coba", "test"),
-    "reason_invalid": ("tidak valid", "invalid"),
-    "f.name": ("nama", "name"), "f.call_sign": ("kode panggil", "call sign"),
-    "f.post_name": ("nama pos", "post name"), "f.lat": ("lokasi pos", "post location"),
-    "f.lon": ("lokasi pos", "post location"), "f.active": ("status aktif", "active"),
-    "f.phone": ("telepon", "phone"), "f.role": ("peran", "role"),
-    "f.locale": ("bahasa", "language"),
-    "citizen": ("warga", "citizen"), "responder": ("kru", "responder"),
+WORDS: dict[str, LazyString] = {
+    "system": _l("Sistem"),
+    "system.escalation": _l("Sistem (eskalasi)"),
+    "reporter": _l("Pelapor (ponsel {id})"),
+    "crew_phone": _l("{name} (ponsel {id})"),
+    "phone": _l("ponsel {id}"),
+    "client": _l("Klien {id}"),
+    "user": _l("pengguna #{id}"),
+    "unit": _l("unit #{id}"),
+    "agency": _l("instansi #{id}"),
+    "on_duty": _l("siaga"),
+    "off_duty": _l("tidak siaga"),
+    "duty_start": _l("mulai siaga"),
+    "duty_end": _l("selesai siaga"),
+    "invalid_credentials": _l("kata sandi salah atau akun nonaktif"),
+    "not_staff": _l("akun kru tidak boleh masuk konsol"),
+    "reason_prank": _l("iseng"), "reason_test": _l("uji coba"),
+    "reason_invalid": _l("tidak valid"),
+    "f.name": _l("nama"), "f.call_sign": _l("kode panggil"),
+    "f.post_name": _l("nama pos"), "f.lat": _l("lokasi pos"),
+    "f.lon": _l("lokasi pos"), "f.active": _l("status aktif"),
+    "f.phone": _l("telepon"), "f.role": _l("peran"),
+    "f.locale": _l("bahasa"),
+    "citizen": _l("warga"), "responder": _l("kru"),
 }
 
 
 def _word(key: str, lang: str, **values) -> str:
-    pair = WORDS.get(key, (key, key))
-    return pair[LANGS.index(lang)].format(**values)
+    """A word of WORDS in the current (forced) locale; `lang` documents the caller's intent."""
+    text = WORDS.get(key)
+    return str(text).format(**values) if text is not None else key
 
 
 @dataclass
@@ -282,9 +248,14 @@ def _fields(keys, lang: str) -> str:
 
 def describe(e: AuditEvent, names: Names, lang: str = "id") -> str:
     """One event as a sentence in `lang` ("id" or "en")."""
+    with force_locale(lang):
+        return _describe(e, names, lang)
+
+
+def _describe(e: AuditEvent, names: Names, lang: str) -> str:
     before, after = e.before or {}, e.after or {}
     family = e.action.split(".", 1)[0]
-    pair = SENTENCES.get(e.action) or SENTENCES.get(f"{family}.*") or SENTENCES["*"]
+    sentence = SENTENCES.get(e.action) or SENTENCES.get(f"{family}.*") or SENTENCES["*"]
     status = after.get("status") or e.action.split(".", 1)[-1]
     unit, incident = "?", after.get("incident") or "?"
     if e.entity_type == "dispatch":
@@ -300,7 +271,7 @@ def describe(e: AuditEvent, names: Names, lang: str = "id") -> str:
     values = {
         "actor": actor_name(e, names, lang), "entity": entity_name(e, names, lang),
         "action": e.action, "unit": unit, "incident": incident,
-        "status": STATUS.get(status, (status, status))[LANGS.index(lang)],
+        "status": str(STATUS.get(status, status)),
         "reason": reason, "text": after.get("text") or after.get("note") or "",
         "before": before.get("priority", ""), "after": after.get("priority", ""),
         "category": category_label(after.get("category") or e.entity_id, lang),
@@ -315,7 +286,7 @@ def describe(e: AuditEvent, names: Names, lang: str = "id") -> str:
     }
     if e.action == "user.login_failed":
         values["reason"] = _word(after.get("reason", "invalid_credentials"), lang)
-    return pair[LANGS.index(lang)].format(**values)
+    return str(sentence).format(**values)
 
 
 def describe_events(events) -> list[dict]:
@@ -324,8 +295,13 @@ def describe_events(events) -> list[dict]:
     return [{"id": e.id, "at": e.at, "device_at": e.device_at, "actor_type": e.actor_type,
              "actor_id": e.actor_id, "action": e.action, "entity_type": e.entity_type,
              "entity_id": e.entity_id, "before": e.before, "after": e.after,
-             "actor_name": actor_name(e, names, "id"),
-             "entity_name": entity_name(e, names, "id"),
+             "actor_name": _in("id", actor_name, e, names),
+             "entity_name": _in("id", entity_name, e, names),
              "description": describe(e, names, "id"),
              "description_en": describe(e, names, "en")} for e in events]
 
+
+
+def _in(lang: str, render, *args) -> str:
+    with force_locale(lang):
+        return render(*args, lang)

@@ -25,7 +25,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from backend.accounts.service import PERMISSIONS, sign_in_staff
-from backend.audit.service import audit_log
 from backend.auth import (
     check_csrf,
     client_address,
@@ -34,7 +33,7 @@ from backend.auth import (
     signed_in_user,
 )
 from backend.categories import CATEGORY_CODES
-from backend.errors import ApiError, NotAllowed
+from backend.errors import ApiError
 from backend.extensions import db
 from backend.i18n import (
     LOCALES,
@@ -192,20 +191,9 @@ def units():
     return _page("console/units.html", script="units", units=list_units(actor=user))
 
 
-@bp.route("/audit")
-def audit():
-    user = signed_in_user()
-    if user is None:
-        return redirect(url_for("console.login"))
-    try:
-        events, _ = audit_log(actor=user)
-    except NotAllowed:
-        abort(403)
-    return _page("console/audit.html", events=events)
-
-
 @bp.route("/vendor/leaflet/<path:filename>")
 def leaflet(filename):
     return send_from_directory(LEAFLET_DIR, filename, max_age=86400)
 
 
+from api import console_admin  # noqa: E402,F401  (admin, audit and history pages)

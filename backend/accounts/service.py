@@ -213,3 +213,10 @@ def _audit_failed_login(username: str, client: str, reason: str) -> None:
                  action="user.login_failed",
                  entity=("user", user.id) if user else ("username", username[:64]),
                  after={"username": username[:64], "client": client, "reason": reason})
+
+
+def list_people(*, actor: User) -> list[User]:
+    """Everyone of the regency who can appear as an actor in the audit log (for its filter)."""
+    require(actor, "audit")
+    return list(db.session.scalars(sa.select(User).where(
+        User.regency_id == actor.regency_id).order_by(User.name)))

@@ -261,6 +261,8 @@ def _describe(e: AuditEvent, names: Names, lang: str) -> str:
     if e.entity_type == "dispatch":
         unit, incident = names.dispatches.get(_int(e.entity_id), (after.get("unit", "?"),
                                                                   incident))
+    elif e.entity_type == "unit":
+        unit = names.units.get(_int(e.entity_id)) or e.entity_id
     elif _int(after.get("unit_id")):
         unit = names.units.get(_int(after["unit_id"]), "?")
     reason = _reason(after.get("reason") or after.get("status_reason"), lang)

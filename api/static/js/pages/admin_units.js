@@ -17,7 +17,7 @@ function place(lat, lon, pan = false) {
   if (!marker) marker = L.marker([lat, lon], {draggable: true}).addTo(map)
     .on('dragend', () => { const p = marker.getLatLng(); place(p.lat, p.lng); });
   marker.setLatLng([lat, lon]);
-  if (pan) map.setView([lat, lon], Math.max(map.getZoom(), 11));
+  if (pan) map.setView([lat, lon], Math.max(map.getZoom(), 11), {animate: false});
 }
 
 map.on('click', e => place(e.latlng.lat, e.latlng.lng));

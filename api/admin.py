@@ -14,6 +14,8 @@ from backend.auth import SESSION_SECURITY, check_csrf, current_user, require_sig
 from backend.categories import CATEGORY_CODES
 from backend.errors import NotFound
 from backend.extensions import Blueprint, db
+from backend.places.schemas import AreaImportArgs, AreaImportResult, AreaList
+from backend.places.service import import_areas, list_areas
 from backend.responders import service as responders
 from backend.schemas import Id, StrictBoolean, StrictFloat, StrictString
 from backend.units import service as units
@@ -331,3 +333,25 @@ def edit_responder(args, user_id):
     """Move a crew member to another unit (disable: POST /users/{id}/disable)."""
     return commit(responders.set_responder_unit(actor=current_user(), user_id=user_id,
                                                 **args))
+
+
+@blp.route("/areas")
+@blp.doc(security=SESSION_SECURITY)
+@blp.response(200, AreaList)
+@blp.errors(ERRORS)
+def areas():
+    """The regency's kecamatan and desa with their desa and report counts."""
+    return list_areas(actor=current_user())
+
+
+@blp.route("/areas", methods=["POST"])
+@blp.doc(security=SESSION_SECURITY)
+@blp.arguments(AreaImportArgs)
+@blp.response(200, AreaImportResult)
+@blp.errors({**ERRORS, 422: "validation_error (details.features: problems by feature index)"})
+def import_areas_(args):
+    """Import areas from a GeoJSON FeatureCollection (insert or update by code)."""
+    result = import_areas(actor=current_user(), collection=args)
+    db.session.commit()
+    return result.as_dict()
+

@@ -43,7 +43,10 @@ from backend.i18n import (
     format_time,
     status_label,
 )
+from backend.feed.service import feed_head
 from backend.incidents import service as incidents
+from backend.incidents.schemas import IncidentRead
+from backend.triage.schemas import TriageReport
 from backend.units.service import list_units
 
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
@@ -80,6 +83,19 @@ JS_MESSAGES = {
     "distance": _l("jarak"),
     "needs_attention": _l("Perlu tindakan: unit tidak menjawab / menolak / tak terjangkau"),
     "request_failed": _l("Permintaan gagal."),
+    "new_report": _l("Laporan baru"),
+    "voice_call": _l("telepon"),
+    "copy": _l("Salin"),
+    "copy_phone": _l("Salin nomor"),
+    "copied": _l("Tersalin"),
+    "copy_failed": _l("Gagal menyalin"),
+    "sound_on": _l("Bunyi: nyala"),
+    "sound_off": _l("Bunyi: mati"),
+    "outside_regency": _l("Di luar wilayah kabupaten"),
+    "call_location": _l("Lokasi penelepon"),
+    "map_point": _l("Titik peta"),
+    "typed_coordinates": _l("Koordinat diketik"),
+    "call_place_hint": _l("Ketik nama desa atau klik peta."),
 }
 
 
@@ -171,13 +187,17 @@ def incident(number):
     user = signed_in_user()
     if user is None:
         return redirect(url_for("console.login"))
+    cursor = feed_head(regency_id=user.regency_id)  # before reading: no change falls between
     try:
         detail = incidents.incident_detail(actor=user, number=number)
     except ApiError as exc:
         abort(exc.status)
     text = incidents.whatsapp_text(detail)
-    return _page("console/incident.html", script="incident", map=True,
-                 config={"incident": detail["incident"].number,
+    # Reports and the incident as the operator API shows them (place, caller's phone).
+    reports = TriageReport(many=True).dump(detail["reports"])
+    return _page("console/incident.html", script="incident", map=True, reports=reports,
+                 incident_place=IncidentRead().dump(detail["incident"]).get("place"),
+                 config={"incident": detail["incident"].number, "cursor": cursor.encode(),
                          "canDispatch": user.role in PERMISSIONS["dispatch"],
                          "canTriage": user.role in PERMISSIONS["triage"]},
                  detail=detail, share_url=incidents.share_url(text))

@@ -1,6 +1,7 @@
 """Flask CLI: `flask seed`, `flask settings`, `flask devices revoke`."""
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import timedelta
 
@@ -86,6 +87,29 @@ def register(app: Flask) -> None:
             raise click.ClickException("set REDIS_URL: without Redis the web process "
                                        "delivers alerts itself (embedded profile)")
         run_worker(current_app._get_current_object(), runtime, burst=burst, fork=fork)
+
+    areas = click.Group("areas", help="Administrative areas (kecamatan, desa).")
+    app.cli.add_command(areas)
+
+    @areas.command("import")
+    @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+    @click.option("--regency", "regency_code", default=None,
+                  help="BPS code (e.g. 1606); default: from the codes' prefix (16.06 → 1606).")
+    def import_(files: tuple[str, ...], regency_code: str | None):
+        """Import GeoJSON FeatureCollections of areas (insert or update by code; idempotent)."""
+        from backend.errors import ApiError
+        from backend.places.service import import_files
+        from backend.regencies.service import get_regency_by_code
+
+        try:
+            regency = get_regency_by_code(regency_code) if regency_code else None
+            result = import_files(paths=list(files), regency=regency)
+        except ApiError as exc:
+            detail = json.dumps(exc.details, ensure_ascii=False)[:2000] if exc.details else ""
+            raise click.ClickException(f"{exc.message} {detail}".strip()) from None
+        db.session.commit()
+        click.echo(f"regency {result.regency}: {result.inserted} inserted, "
+                   f"{result.updated} updated, {result.unchanged} unchanged")
 
     devices = click.Group("devices", help="Manage devices.")
     app.cli.add_command(devices)

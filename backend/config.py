@@ -74,6 +74,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("TRUSTED_PROXIES", int, 0,
             "Reverse proxies in front of the app whose X-Forwarded-For is trusted (0 = none)."),
     Setting("LOG_LEVEL", str, "INFO", "Python logging level."),
+    Setting("PLACE_TOLERANCE_M", float, 1000.0,
+            "A point in no desa takes the nearest desa within this many metres (GPS error, "
+            "simplified borders); farther away it is outside the regency (shown, never dropped)."),
 )
 
 

@@ -68,8 +68,10 @@ def category_label(code: str, locale: str | None = None) -> str:
     return label["en" if (locale or current_locale()) == "en" else "id"]
 
 
-def format_time(value: datetime | None) -> str:
-    """A UTC datetime as Jakarta wall time, e.g. '29-11-2026 12:41 WIB'."""
+def format_time(value: datetime | str | None) -> str:
+    """A UTC datetime (or ISO string) as Jakarta wall time, e.g. '29-11-2026 12:41 WIB'."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
     return value.astimezone(WIB).strftime("%d-%m-%Y %H:%M WIB") if value else ""
 
 

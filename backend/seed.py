@@ -1,6 +1,8 @@
 """Demo data for Musi Banyuasin (BPS 1606), marked as demo. Goes through the services.
 
-Coordinates are approximate district towns; units, names and phone numbers are invented.
+The regency's real administrative areas are loaded (backend/places/data/musi-banyuasin, MIT,
+see SOURCES.md there); each demo post stands at the label point of the desa/kelurahan that
+gives its town its name. Units, names and phone numbers are invented.
 """
 from __future__ import annotations
 
@@ -9,20 +11,22 @@ import sqlalchemy as sa
 from backend.accounts.models import User
 from backend.accounts.service import create_user
 from backend.extensions import db
+from backend.places.service import demo_label_point, load_demo_areas
 from backend.regencies.models import Regency
 from backend.units.models import DEFAULT_ROUTING, Agency
 from backend.units.service import create_agency, create_unit, set_routing
 
 DEMO_PASSWORD = "siaga112-demo"
 
+# Town → the desa/kelurahan at its centre (Kemendagri code); posts stand at its label point.
 TOWNS = {
-    "Sekayu": (-2.8833, 103.8500),
-    "Sungai Lilin": (-2.6380, 104.1530),
-    "Bayung Lencir": (-2.0470, 103.6760),
-    "Babat Toman": (-2.8610, 103.6500),
-    "Lais": (-2.6560, 104.0010),
-    "Sanga Desa": (-2.9650, 103.8960),
-    "Keluang": (-2.5270, 104.0520),
+    "Sekayu": "16.06.01.1010",         # Kel. Serasan Jaya (the town centre), Kec. Sekayu
+    "Sungai Lilin": "16.06.07.1020",   # Kel. Sungai Lilin
+    "Bayung Lencir": "16.06.09.1016",  # Kel. Bayung Lencir
+    "Babat Toman": "16.06.06.1038",    # Kel. Babat, Kec. Babat Toman
+    "Lais": "16.06.02.2005",           # Desa Lais
+    "Sanga Desa": "16.06.05.1016",     # Kel. Ngulak I, Kec. Sanga Desa
+    "Keluang": "16.06.08.1015",        # Kel. Keluang
 }
 
 DEMO_AGENCIES = (
@@ -57,9 +61,11 @@ DEMO_USERS = (("admin", "Admin Demo", "admin"), ("supervisor", "Kepala Bidang De
 
 def seed_demo(regency: Regency) -> list[User]:
     """Add demo users, agencies, units and routing to `regency` unless it has agencies."""
+    load_demo_areas(regency)  # idempotent: unchanged areas are left alone
     if db.session.scalar(sa.select(sa.func.count()).select_from(Agency).where(
             Agency.regency_id == regency.id)):
         return []
+    towns = {town: demo_label_point(code) for town, code in TOWNS.items()}
     users = [create_user(regency_id=regency.id, username=username if regency.code == "1606"
                          else f"{username}-{regency.code}", name=name, role=role,
                          password=DEMO_PASSWORD) for username, name, role in DEMO_USERS]
@@ -68,7 +74,7 @@ def seed_demo(regency: Regency) -> list[User]:
         agency = create_agency(actor=admin, type=agency_type, name=name, phone=phone,
                                is_demo=True)
         for unit_name, call_sign, town in units:
-            lat, lon = TOWNS[town]
+            lat, lon = towns[town]
             unit = create_unit(actor=admin, agency_id=agency.id, name=f"[DEMO] {unit_name}",
                                call_sign=call_sign, post_name=f"Pos {town}", lat=lat, lon=lon)
             responder = create_user(

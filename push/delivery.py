@@ -23,6 +23,8 @@ from backend.extensions import db
 from backend.feed.service import append_changes, change_row
 from backend.i18n import category_label
 from backend.incidents.models import Incident
+from backend.places.service import incident_place
+from backend.text import one_line
 from backend.units.models import Unit
 from push.fcm import Outcome
 from push.models import PushOutbox
@@ -71,18 +73,22 @@ def alert_message(*, token: str, dispatch: Dispatch, incident: Incident, unit: U
     label = category_label(incident.category, "id")
     distance = f"{dispatch.distance_m / 1000:.1f} km dari {unit.post_name}" \
         if dispatch.distance_m is not None else unit.post_name
-    place = f"{incident.lat:.5f},{incident.lon:.5f}" if incident.lat is not None else ""
+    place = incident_place(incident)
+    where = place["label"] or (f"{incident.lat:.5f},{incident.lon:.5f}"
+                               if incident.lat is not None else "")
+    summary = one_line(incident.summary, 500)  # citizen text: one line, no control chars
     data = {"type": "dispatch", "dispatch": str(dispatch.id), "incident": incident.number,
             "category": incident.category, "priority": str(incident.priority),
             "lat": "" if incident.lat is None else str(incident.lat),
             "lon": "" if incident.lon is None else str(incident.lon),
-            "summary": (incident.summary or "")[:500], "unit": unit.call_sign}
+            "place": place["label"] or "", "desa": place["desa"] or "",
+            "kecamatan": place["kecamatan"] or "",
+            "summary": summary, "unit": unit.call_sign}
     return messaging.Message(
         token=token, data=data,
         notification=messaging.Notification(
             title=f"112 {label.upper()} · {incident.number}",
-            body=f"{(incident.summary or label)[:120]} · {distance}"
-                 + (f" · {place}" if place else "")),
+            body=(f"{where} · " if where else "") + f"{(summary or label)[:120]} · {distance}"),
         android=messaging.AndroidConfig(
             priority="high", ttl=timedelta(seconds=ttl_s), collapse_key=incident.number,
             notification=messaging.AndroidNotification(

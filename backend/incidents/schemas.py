@@ -7,6 +7,8 @@ from backend.audit.schemas import AuditRead
 from backend.dispatches.schemas import DispatchRead
 from backend.incidents.models import INCIDENT_STATUSES
 from backend.categories import CATEGORY_CODES
+from backend.places.schemas import PlaceField
+from backend.places.service import incident_place
 from backend.schemas import StrictString, UTCDateTime
 from backend.triage.schemas import TriageReport
 from backend.units.schemas import RecommendationRead
@@ -22,6 +24,7 @@ class IncidentRead(Schema):
     status = fields.String(required=True)
     lat = fields.Float(allow_none=True)
     lon = fields.Float(allow_none=True)
+    place = PlaceField(incident_place)
     summary = fields.String(required=True)
     created_at = fields.AwareDateTime(required=True)
     updated_at = fields.AwareDateTime(required=True)

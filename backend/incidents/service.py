@@ -24,7 +24,9 @@ from backend.feed.service import append_changes, change_row
 from backend.i18n import category_label, format_time
 from backend.incidents.models import INCIDENT_TRANSITIONS, Incident
 from backend.places.models import Area
+from backend.places.service import incident_place
 from backend.reports.models import Report, format_ref, parse_ref
+from backend.text import one_line
 from backend.units.service import recommend_units
 
 # Life-threatening by default; the operator can change an incident's priority.
@@ -77,6 +79,7 @@ def new_incident(actor: User, report: Report, priority: int | None, summary: str
         regency_id=actor.regency_id, category=report.category,
         priority=priority or (1 if report.category in URGENT_CATEGORIES else 2),
         status="open", lat=report.lat, lon=report.lon, summary=summary or report.note,
+        desa_code=report.desa_code, kecamatan_code=report.kecamatan_code,
         created_by=actor.id, created_at=utcnow(), updated_at=utcnow())
     db.session.add(incident)
     db.session.flush()
@@ -234,20 +237,41 @@ def incident_detail(*, actor: User, number: str) -> dict:
                                                lon=incident.lon, exclude_unit_ids=busy)}
 
 
+# Bahasa Indonesia for the share text (no English words in a message citizens may see).
+INCIDENT_STATUS_ID = {"open": "baru", "dispatched": "unit dikirim",
+                      "acknowledged": "diterima unit", "en_route": "dalam perjalanan",
+                      "on_scene": "di lokasi", "resolved": "selesai ditangani",
+                      "closed": "ditutup"}
+DISPATCH_STATUS_ID = {"pending": "menunggu", "notified": "sudah diberi tahu",
+                      "acknowledged": "diterima", "declined": "menolak",
+                      "timed_out": "tidak menjawab", "en_route": "dalam perjalanan",
+                      "on_scene": "di lokasi", "completed": "selesai",
+                      "cancelled": "dibatalkan"}
+
+
 def whatsapp_text(detail: dict) -> str:
-    """A plain-text incident summary (Bahasa Indonesia) for the coordination WhatsApp group."""
+    """A plain-text incident summary (Bahasa Indonesia) for the coordination WhatsApp group.
+
+    Citizen and staff text is flattened to one labelled line, so it cannot forge lines.
+    """
     incident = detail["incident"]
+    place = incident_place(incident)
+    status = INCIDENT_STATUS_ID.get(incident.status, incident.status)
     lines = [f"*112 Siaga* {incident.number} — {category_label(incident.category, 'id')}",
-             f"Prioritas {incident.priority} · status {incident.status}",
+             f"Prioritas {incident.priority} · Status: {status}",
              f"Waktu: {format_time(incident.created_at)}"]
     if incident.lat is not None:
-        lines.append(f"Lokasi: https://maps.google.com/?q={incident.lat:.5f},{incident.lon:.5f}")
+        lines.append(f"Lokasi: {place['label'] or 'titik pada peta'}")
+        lines.append(f"Peta: https://maps.google.com/?q={incident.lat:.5f},{incident.lon:.5f}")
+    else:
+        lines.append("Lokasi: belum diketahui")
     if incident.summary:
-        lines.append(f"Keterangan: {incident.summary}")
+        lines.append(f"Keterangan pelapor: \"{one_line(incident.summary, 500)}\"")
     for dispatch in detail["dispatches"]:
-        lines.append(f"Unit: {dispatch.unit.name} ({dispatch.unit.call_sign}) — "
-                     f"{dispatch.status}")
-    lines.append(f"Laporan: {len(detail['reports'])}")
+        lines.append(f"Unit: {one_line(dispatch.unit.name, 120)} "
+                     f"({one_line(dispatch.unit.call_sign, 40)}) — "
+                     f"{DISPATCH_STATUS_ID.get(dispatch.status, dispatch.status)}")
+    lines.append(f"Jumlah laporan: {len(detail['reports'])}")
     return "\n".join(lines)
 
 

@@ -15,6 +15,7 @@ from backend.devices.models import Device
 from backend.errors import InvalidTransition, NotFound
 from backend.extensions import db
 from backend.feed.service import append_changes, change_row
+from backend.places.service import locate, report_place
 from backend.reports.models import REPORT_TRANSITIONS, Report, format_ref, parse_ref
 
 
@@ -39,10 +40,12 @@ class NewReport:
 
 
 def status_change(report_id: int, regency_id: int, device_id: int | None, status: str,
-                  reason: str | None = None) -> dict:
+                  reason: str | None = None, place: str | None = None) -> dict:
     data = {"report": format_ref(report_id), "status": status}
     if reason:
         data["reason"] = reason
+    if place:  # "Desa Kayu Ara, Kec. Sekayu": where the reporter's phone says it was
+        data["place"] = place
     return change_row(regency_id=regency_id, device_id=device_id, type="report.status", data=data)
 
 
@@ -57,21 +60,26 @@ def create_reports(*, device: Device, reports: list[NewReport]) -> dict[str, int
         return {}
     now = utcnow()
     table = Report.__table__
+    # The desa of every report, for the whole batch at once (one query on PostgreSQL).
+    places = locate(device.regency_id, [(r.lat, r.lon) for r in reports])
     rows = [dict(vars(r), regency_id=device.regency_id, device_id=device.id,
-                 status="received", received_at=now, updated_at=now) for r in reports]
+                 status="received", received_at=now, updated_at=now, desa_code=p.desa_code,
+                 kecamatan_code=p.kecamatan_code, place_distance_m=p.distance_m)
+            for r, p in zip(reports, places)]
     # Core, not ORM: a sync batch needs only the ids, and this is the hottest insert.
     stmt = insert_ignoring_conflicts(table, "device_id", "client_op_id").returning(
         table.c.client_op_id, table.c.id)
     inserted = dict(db.session.execute(stmt, rows).all())
-    created = [(r, inserted[r.client_op_id]) for r in reports if r.client_op_id in inserted]
-    append_changes([status_change(i, device.regency_id, device.id, "received")
-                    for _, i in created])
+    created = [(r, inserted[r.client_op_id], p) for r, p in zip(reports, places)
+               if r.client_op_id in inserted]
+    append_changes([status_change(i, device.regency_id, device.id, "received", place=p.label)
+                    for _, i, p in created])
     record_events([
         audit_row(regency_id=device.regency_id, actor=("device", device.id),
                   action="report.create", entity=("report", format_ref(i)), at=now,
                   device_at=r.device_captured_at,
                   after={"category": r.category, "status": "received"})
-        for r, i in created])
+        for r, i, _ in created])
     return inserted
 
 
@@ -95,7 +103,9 @@ def transition_report(*, report: Report, to: str, actor: tuple[str, object],
                                 details={"from": report.status, "to": to})
     before = report.status
     report.status, report.status_reason, report.updated_at = to, reason, utcnow()
-    append_changes([status_change(report.id, report.regency_id, report.device_id, to, reason)])
+    place = report_place(report)["label"] if report.device_id is not None else None
+    append_changes([status_change(report.id, report.regency_id, report.device_id, to, reason,
+                                  place=place)])
     record_events([audit_row(regency_id=report.regency_id, actor=actor,
                              action=f"report.{to}", entity=("report", report.ref),
                              before={"status": before}, after={"status": to, "reason": reason},

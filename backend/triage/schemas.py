@@ -4,6 +4,8 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from backend.categories import CATEGORY_CODES
+from backend.places.schemas import PlaceField
+from backend.places.service import report_place
 from backend.reports.models import REJECT_REASONS, REPORT_STATUSES
 from backend.schemas import StrictBoolean, StrictFloat, StrictString
 
@@ -20,6 +22,7 @@ class TriageReport(Schema):
     lon = fields.Float(allow_none=True)
     accuracy_m = fields.Float(allow_none=True)
     location_source = fields.String(allow_none=True)
+    place = PlaceField(report_place)
     captured_at = fields.AwareDateTime(required=True)
     received_at = fields.AwareDateTime(required=True)
     waited_s = fields.Method("_waited", metadata={
@@ -77,6 +80,10 @@ class CallReportArgs(Schema):
     caller_phone = StrictString(load_default=None, allow_none=True,
                                 validate=validate.Regexp(r"^\+?[0-9]{3,15}$"))
     silent = StrictBoolean(load_default=False)
+    desa_code = StrictString(load_default=None, allow_none=True,
+                             validate=validate.Regexp(r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$"),
+                             metadata={"description": "Instead of lat/lon: the caller's desa "
+                                                      "(its label point is the location)."})
 
 
 class InboxArgs(Schema):

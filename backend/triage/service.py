@@ -20,6 +20,7 @@ from backend.extensions import db
 from backend.feed.service import append_changes
 from backend.geo import bounding_box, distance_m
 from backend.incidents.models import Incident
+from backend.places.service import desa_place, locate
 from backend.incidents.service import (
     URGENT_CATEGORIES,
     lock_open_incident,
@@ -139,14 +140,31 @@ def split_report(*, actor: User, ref: str) -> Incident:
 
 
 def create_call_report(*, actor: User, category: str, note: str, lat: float | None,
-                       lon: float | None, caller_phone: str | None, silent: bool = False
-                       ) -> Report:
-    """Enter a report taken by voice call; it joins the inbox like an app report."""
+                       lon: float | None, caller_phone: str | None, silent: bool = False,
+                       desa_code: str | None = None) -> Report:
+    """Enter a report taken by voice call; it joins the inbox like an app report.
+
+    The caller's place is a point (lat/lon) or a desa (its label point stands for it).
+    """
     require(actor, "triage")
     now = utcnow()
+    source = "manual" if lat is not None else None
+    if desa_code is not None:
+        if lat is not None or lon is not None:
+            raise ValidationFailed("Give lat/lon or desa_code, not both.",
+                                   details={"desa_code": ["not with lat/lon"]})
+        found = desa_place(regency_id=actor.regency_id, code=desa_code)
+        if found is None:
+            raise ValidationFailed(f"No desa {desa_code} in this regency.",
+                                   details={"desa_code": ["unknown desa"]})
+        place, (lat, lon) = found
+        source = "desa"
+    else:
+        place = locate(actor.regency_id, [(lat, lon)])[0]
     report = Report(regency_id=actor.regency_id, device_id=None, category=category, note=note,
-                    silent=silent, lat=lat, lon=lon, accuracy_m=None,
-                    location_source="manual" if lat is not None else None,
+                    silent=silent, lat=lat, lon=lon, accuracy_m=None, location_source=source,
+                    desa_code=place.desa_code, kecamatan_code=place.kecamatan_code,
+                    place_distance_m=place.distance_m,
                     captured_at=now, received_at=now, updated_at=now, time_source="server",
                     clock_offset_ms=0, clock_skew_flagged=False, status="received",
                     source="call", caller_phone=caller_phone, created_by=actor.id)

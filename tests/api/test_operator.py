@@ -11,8 +11,8 @@ from backend.incidents.models import Incident
 from backend.reports.models import Report
 from tests.helpers import Console, count, fetch, register, sos, sync
 
-SEKAYU = (-2.8851, 103.8467)
-SUNGAI_LILIN = (-2.6380, 104.1530)
+SEKAYU = (-2.9128, 103.8282)  # Kel. Serasan Jaya, Kec. Sekayu (its label point)
+SUNGAI_LILIN = (-2.5891, 104.1098)  # Kel. Sungai Lilin
 
 
 def test_sign_in_needs_csrf_and_the_right_password(client, staff):
@@ -246,7 +246,8 @@ def test_live_feed_streams_a_new_report_as_it_arrives(client, staff):
     event = next(chunk for chunk in chunks if chunk.startswith(b"id:"))
     lines = dict(line.split(": ", 1) for line in event.decode().strip().split("\n"))
     assert lines["event"] == "change"
-    assert json.loads(lines["data"])["data"] == {"report": ref, "status": "received"}
+    assert json.loads(lines["data"])["data"] == {"report": ref, "status": "received",
+                                                 "place": "Kel. Serasan Jaya, Kec. Sekayu"}
     stream.close()
     resumed = client.get("/v1/operator/feed", headers={"Last-Event-ID": lines["id"]},
                          buffered=False)

@@ -11,7 +11,7 @@ from backend.extensions import db
 from backend.units.models import Unit
 from backend.units.service import nearest_units_query, recommend_units
 
-SEKAYU = (-2.8851, 103.8467)
+SEKAYU = (-2.9128, 103.8282)
 
 
 def _many_units(regency_id: int, agency_ids: list[int], n: int) -> None:
@@ -46,8 +46,8 @@ def test_knn_query_uses_the_gist_index_with_10k_units(app, staff):
 
 def test_both_drivers_rank_the_demo_units_the_same(app, staff):
     admin = db.session.scalar(sa.select(User).where(User.username == "admin"))
-    ranked = recommend_units(regency_id=admin.regency_id, category="accident", lat=-2.64,
-                             lon=104.15, limit=4)
+    ranked = recommend_units(regency_id=admin.regency_id, category="accident", lat=-2.5891,
+                             lon=104.1098, limit=4)
     assert [r.unit.call_sign for r in ranked][:2] in (["POL-SLL", "AMB-SLL"],
                                                       ["AMB-SLL", "POL-SLL"])
     assert ranked[0].distance_m < 1000

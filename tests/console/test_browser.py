@@ -119,6 +119,7 @@ def test_operator_takes_a_unit_off_duty_and_adds_a_note(page, live_server):
     page.select_option("#call-form select[name=category]", "fire")
     page.fill("#call-form input[name=caller_phone]", "081234567890")
     page.fill("#call-form textarea[name=note]", "gudang terbakar")
+    page.click("#call-form details.advanced summary")  # typed coordinates are the fallback
     page.fill("#call-form input[name=lat]", "-2.8851")
     page.fill("#call-form input[name=lon]", "103.8467")
     page.click("#call-form button[type=submit]")

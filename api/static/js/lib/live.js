@@ -1,6 +1,4 @@
 // The live feed (/v1/operator/feed, server-sent events): one EventSource per page.
-import {api} from './api.js';
-
 /**
  * Follow the feed from `cursor` and call onChange(changes) after each burst of changes
  * (debounced, so twenty changes in one commit cause one refresh). `indicator` gets the class
@@ -21,10 +19,4 @@ export function follow({cursor, onChange, indicator = null, debounceMs = 100}) {
     feed.addEventListener('error', () => indicator.classList.remove('on'));
   }
   return feed;
-}
-
-/** The current feed cursor (to follow changes from now on). */
-export async function currentCursor() {
-  const data = await api('GET', '/v1/operator/inbox', undefined, {quiet: true});
-  return data.cursor;
 }

@@ -4,9 +4,9 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from backend.audit.schemas import AuditRead
+from backend.categories import CATEGORY_CODES
 from backend.dispatches.schemas import DispatchRead
 from backend.incidents.models import INCIDENT_STATUSES
-from backend.categories import CATEGORY_CODES
 from backend.places.schemas import PlaceField
 from backend.places.service import incident_place
 from backend.schemas import StrictString, UTCDateTime

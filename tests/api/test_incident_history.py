@@ -1,20 +1,22 @@
 """Incident history: closed and resolved incidents are findable by number, report, desa,
-category, status and date, with keyset paging — on both databases."""
+category, status and date, with keyset paging — on both databases. Desa names come from the
+seeded areas (backend/places/data): a report is placed in its desa at ingest."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
 
-from backend.extensions import db
 from backend.incidents.models import Incident
-from backend.places.models import Area
-from backend.regencies.models import Regency
-from tests.helpers import Console, register, sos
+from tests.helpers import Console, fetch, register, sos
 
 
-def _incident(operator, client, key, category, **kwargs) -> tuple[str, str]:
-    ref = sos(client, key, category=category)
+KAYU_ARA = (-2.958106, 103.841150)      # the label point of Kel. Kayu Ara (seeded areas)
+SUNGAI_LILIN = (-2.6380, 104.1530)
+
+
+def _incident(operator, client, key, category, at=SUNGAI_LILIN, **kwargs) -> tuple[str, str]:
+    ref = sos(client, key, category=category, lat=at[0], lon=at[1])
     number = operator.post(f"/v1/operator/reports/{ref}/confirm", json=kwargs).get_json()["number"]
     return ref, number
 
@@ -23,20 +25,14 @@ def _world(app):
     client = app.test_client()
     operator = Console(client, "operator1")
     key = register(client)
-    fire_ref, fire = _incident(operator, client, key, "fire")
+    fire_ref, fire = _incident(operator, client, key, "fire", at=KAYU_ARA)
     health_ref, health = _incident(operator, client, key, "health")
     _, accident = _incident(operator, client, key, "accident", priority=3)
     for to in ("resolved", "closed"):
         assert operator.post(f"/v1/operator/incidents/{fire}/status",
                              json={"status": to}).status_code == 200
-    regency = db.session.scalar(sa.select(Regency.id).where(Regency.code == "1606"))
-    db.session.add_all([
-        Area(regency_id=regency, code="16.06.01.2001", name="Kayu Ara", level="desa",
-             parent_code="16.06.01"),
-        Area(regency_id=regency, code="16.06.01", name="Sekayu", level="kecamatan")])
-    db.session.execute(sa.update(Incident).where(Incident.id == int(fire.rsplit("-", 1)[1]))
-                       .values(desa_code="16.06.01.2001", kecamatan_code="16.06.01"))
-    db.session.commit()
+    desa = fetch(sa.select(Incident.desa_code).order_by(Incident.id))
+    assert desa[0] == "16.06.01.1009" and "16.06.01.1009" not in desa[1:]  # placed at ingest
     return operator, {"fire": fire, "health": health, "accident": accident,
                       "fire_ref": fire_ref, "health_ref": health_ref}
 

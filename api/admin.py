@@ -6,7 +6,7 @@ before_request): a stranger gets 401, an operator 403 — never a 422 that shows
 """
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, fields, validate
 
 from backend.accounts import service as accounts
 from backend.accounts.schemas import UserRead
@@ -81,11 +81,6 @@ class UnitPatch(Schema):
     lon = StrictFloat(validate=validate.Range(-180, 180))
     active = StrictBoolean(metadata={"description": "false retires the unit, true brings it "
                                                     "back"})
-
-    @validates_schema
-    def _post_point(self, data, **kwargs):
-        if ("lat" in data) != ("lon" in data):
-            raise ValidationError("Send lat and lon together.", field_name="lat")
 
 
 class RoutingArgs(Schema):

@@ -70,6 +70,6 @@ class IncidentListArgs(Schema):
     order = StrictString(load_default="urgent", validate=validate.OneOf(["urgent", "newest"]),
                          metadata={"description": "urgent: priority then newest (the live "
                                                   "board); newest: the history"})
-    cursor = StrictString(validate=validate.Regexp(r"^[0-9]{1,18}(\.[0-9]{1,18})?$"),
+    cursor = StrictString(validate=validate.Regexp(r"^[1-9]\.[0-9]{1,18}$"),
                           metadata={"description": "next_cursor of the previous page"})
     limit = fields.Integer(load_default=100, validate=validate.Range(1, 500))

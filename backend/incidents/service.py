@@ -152,16 +152,15 @@ def _like(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def parse_incident_cursor(cursor: str | None, order: str) -> tuple[int, ...] | None:
-    """`priority.id` (urgent order) or `id` (newest order); None for the first page."""
+def parse_incident_cursor(cursor: str | None) -> tuple[int, int] | None:
+    """`priority.id` of the last incident of the previous page (both orders); None first."""
     if not cursor:
         return None
-    parts = cursor.split(".")
-    if len(parts) != (2 if order == "urgent" else 1) or not all(
-            p.isdigit() and len(p) < 19 for p in parts):
+    priority, _, last = cursor.partition(".")
+    if not (priority.isdigit() and last.isdigit() and len(priority) == 1 and len(last) < 19):
         raise ValidationFailed("Bad cursor.", code="invalid_cursor",
                                details={"cursor": ["use next_cursor of the previous page"]})
-    return tuple(int(p) for p in parts)
+    return int(priority), int(last)
 
 
 def list_incidents(*, actor: User, statuses=None, limit: int = 100, q: str | None = None,
@@ -174,7 +173,7 @@ def list_incidents(*, actor: User, statuses=None, limit: int = 100, q: str | Non
     ("R-000012") or the name of its desa (areas.name, case-insensitive, part of it).
     """
     require(actor, "view")
-    after = parse_incident_cursor(cursor, order)
+    after = parse_incident_cursor(cursor)
     query = sa.select(Incident).where(Incident.regency_id == actor.regency_id)
     if statuses:
         query = query.where(Incident.status.in_(statuses))
@@ -193,13 +192,13 @@ def list_incidents(*, actor: User, statuses=None, limit: int = 100, q: str | Non
         query = query.order_by(Incident.priority, Incident.id.desc())
     else:
         if after:
-            query = query.where(Incident.id < after[0])
+            query = query.where(Incident.id < after[1])
         query = query.order_by(Incident.id.desc())
     rows = list(db.session.scalars(query.limit(limit + 1)))
     if len(rows) <= limit:
         return rows, None
     rows, last = rows[:limit], rows[limit - 1]
-    return rows, f"{last.priority}.{last.id}" if order == "urgent" else str(last.id)
+    return rows, f"{last.priority}.{last.id}"
 
 
 def _matches(actor: User, q: str):

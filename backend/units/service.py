@@ -143,9 +143,6 @@ def update_unit(*, actor: User, unit_id: int, **fields) -> Unit:
     unknown = sorted(set(fields) - set(UNIT_FIELDS))
     if unknown:
         raise ValidationFailed("Unknown unit fields.", details={f: ["unknown"] for f in unknown})
-    if (fields.get("lat") is None) != (fields.get("lon") is None):
-        raise ValidationFailed("A post needs both lat and lon.",
-                               details={"lat": ["with lon"], "lon": ["with lat"]})
     unit = get_unit(actor=actor, unit_id=unit_id)
     unit = db.session.scalar(sa.select(Unit).where(Unit.id == unit.id).with_for_update(of=Unit)
                              .execution_options(populate_existing=True))

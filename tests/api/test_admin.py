@@ -104,7 +104,7 @@ def test_bad_admin_input_is_a_structured_4xx_that_writes_nothing(app, staff):
     operator = _user_id(admin, "operator1")
     before = row_counts()
     for method, path, body, status in [
-        ("patch", f"/v1/admin/units/{unit}", {"lat": -2.9}, 422),          # lat without lon
+        ("patch", f"/v1/admin/units/{unit}", {"lon": "103.9"}, 422),       # not a number
         ("patch", f"/v1/admin/units/{unit}", {"lat": 91, "lon": 0}, 422),
         ("patch", f"/v1/admin/units/{unit}", {"active": "no"}, 422),
         ("patch", "/v1/admin/units/999999", {"name": "Tidak ada"}, 404),

@@ -85,7 +85,7 @@ def test_keyset_paging_in_both_orders_visits_every_incident_once(app, staff):
     assert [i["number"] for i in default["incidents"]] == [n["health"], n["fire"],
                                                            n["accident"]]
     assert default["next_cursor"] is None
-    for bad in ("cursor=abc", "order=urgent&cursor=12", "order=newest&cursor=1.2",
+    for bad in ("cursor=abc", "order=urgent&cursor=12", "order=newest&cursor=0.2",
                 "category=meteor", "since=kemarin", "q=", "limit=501"):
         response = operator.get(f"/v1/operator/incidents?{bad}")
         assert response.status_code == 422, bad

@@ -1,14 +1,13 @@
-# Production image: gunicorn serving the API; PostgreSQL+PostGIS and Redis are external.
-#   docker build -t siaga112 .
-#   docker run -e DATABASE_URL=postgresql+psycopg://user:pass@db/siaga112 \
-#              -e REDIS_URL=redis://redis:6379/0 -e FCM_CREDENTIALS=/run/secrets/fcm.json \
-#              -e SECRET_KEY=... -p 8112:8112 siaga112
-# The alert worker is the same image with another command:
-#   docker run ...same env... siaga112 flask worker
+# Production image: gunicorn serving the API behind nginx (deploy/nginx/); PostgreSQL+PostGIS
+# and Redis are separate services. The reference deployment is docker-compose.yml:
+#   docker compose up -d           # nginx :80 → app (gunicorn) → db, redis; worker for alerts
+# Never publish the app's port 8112 directly: gunicorn holds a thread per open connection, so
+# slow clients would starve it; nginx buffers whole requests first (tests/test_front_door.py).
+# The alert worker is the same image with another command: `flask worker`.
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
-    FLASK_APP=backend HOST=0.0.0.0 PORT=8112
+    FLASK_APP=backend HOST=0.0.0.0 PORT=8112 TRUSTED_PROXIES=1 SESSION_COOKIE_SECURE=true
 
 RUN useradd --create-home --uid 10001 siaga
 WORKDIR /app
@@ -20,10 +19,12 @@ COPY sync ./sync
 COPY push ./push
 COPY mobile_contract ./mobile_contract
 COPY migrations ./migrations
-COPY gunicorn.conf.py ./
-# Console translations: the .po catalogues are the source; the .mo files are built here.
+COPY gunicorn.conf.py wsgi.py ./
+# The code stays root's and read-only to the app user; only instance/ (secrets, the
+# embedded database) is the app's to write. Console translations: the .po catalogues are
+# the source; the .mo files are built here.
 RUN pip install -c constraints.txt -e . && pybabel -q compile -d api/translations \
-    && chown -R siaga /app
+    && mkdir -p /app/instance && chown siaga /app/instance && chmod 0700 /app/instance
 
 USER siaga
 EXPOSE 8112

@@ -14,3 +14,10 @@ timeout = 30
 graceful_timeout = 20
 keepalive = 75  # phones on EDGE pay dearly for new TCP/TLS handshakes
 accesslog = os.environ.get("ACCESS_LOG", "-") or None
+
+
+def pre_request(worker, req):
+    # Lets the app close a connection whose body it did not read (backend/http.py).
+    from backend.http import remember_server_request
+
+    remember_server_request(req)

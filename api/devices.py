@@ -7,15 +7,20 @@ from backend.auth import DEVICE_SECURITY, current_device
 from backend.devices.schemas import DeviceRead, DeviceRegister, DeviceRegistered
 from backend.devices.service import register_device, revoke_device
 from backend.extensions import AUTH_ERRORS, Blueprint, db
+from backend.ratelimit import limit_requests
 from backend.regencies.models import Regency
 
 blp = Blueprint("devices", __name__, url_prefix="/v1/devices", description="Devices")
 
 
 @blp.route("", methods=["POST"])
+@limit_requests("register", per_address="REGISTRATION_LIMIT_PER_ADDRESS",
+                overall="REGISTRATION_LIMIT_GLOBAL")
 @blp.arguments(DeviceRegister)
 @blp.response(201, DeviceRegistered)
 @blp.errors({400: "malformed_json", 415: "unsupported_media_type",
+             429: "rate_limited: too many registrations from this address or overall; "
+                  "keep the SOS queued and retry after Retry-After",
              503: "regency_not_configured (run `flask seed`)"})
 def register(args):
     """Register a device and receive its key."""
@@ -23,7 +28,7 @@ def register(args):
     regency = db.session.get(Regency, device.regency_id)
     db.session.commit()
     return {"id": device.id, "kind": device.kind, "platform": device.platform,
-            "app_version": device.app_version, "locale": device.locale,
+            "app_version": device.app_version, "locale": device.locale, "test": device.test,
             "created_at": device.created_at, "device_key": key,
             "regency": {"code": regency.code, "name": regency.name}}
 

@@ -14,9 +14,10 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from backend.config import load_settings
 from backend.errors import error_body
 from backend.extensions import Api, babel, db, migrate
-from backend.http import PROTOCOL_HEADER, BoundedGzip
+from backend.feed.slots import FeedSlots
+from backend.http import PROTOCOL_HEADER, BoundedGzip, ConnectionGuard
 from backend.jsonio import StrictJSONProvider, StrictRequest
-from backend.ratelimit import make_counter
+from backend.ratelimit import RequestLimits, make_counter
 
 MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations")
 
@@ -103,7 +104,10 @@ def register_extensions(app: Flask) -> None:
     Api(app)  # per app, so tests can build many apps; found via app.extensions
     init_push(app)
     app.extensions["siaga.counter"] = make_counter(app.config["REDIS_URL"])
-    app.wsgi_app = BoundedGzip(app.wsgi_app, app.config["MAX_BODY_BYTES"])
+    app.extensions["siaga.limits"] = RequestLimits(app.config["REDIS_URL"])
+    app.extensions["siaga.feed_slots"] = FeedSlots(app.config["FEED_MAX_PER_WORKER"],
+                                                   app.config["FEED_MAX_PER_USER"])
+    app.wsgi_app = ConnectionGuard(BoundedGzip(app.wsgi_app, app.config["MAX_BODY_BYTES"]))
     if app.config["TRUSTED_PROXIES"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"],
                                 x_proto=app.config["TRUSTED_PROXIES"])

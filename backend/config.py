@@ -61,6 +61,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PUSH_TTL_SECONDS", int, 600,
             "How long FCM keeps an undelivered alert; past it, escalation has taken over."),
     Setting("PUSH_MAX_ATTEMPTS", int, 8, "Send attempts before an alert is marked failed."),
+    Setting("PUSH_BACKOFF_CAP_S", int, 15,
+            "Longest wait between two send attempts of an alert (FCM's Retry-After still wins); "
+            "with PUSH_MAX_ATTEMPTS=8 an alert FCM keeps refusing fails visibly within ~90 s."),
     Setting("PUSH_LEASE_SECONDS", int, 60,
             "A claimed alert not settled within this is claimed again (worker crash)."),
     Setting("PUSH_THREAD", _bool, True,
@@ -71,8 +74,23 @@ SETTINGS: tuple[Setting, ...] = (
             "Seconds a dispatched unit has to acknowledge, per category (default=…)."),
     Setting("ESCALATION_MODE", str, "propose",
             "On timeout or decline: 'propose' the next unit to the operator, or 'dispatch' it."),
+    Setting("REGISTRATION_LIMIT_PER_ADDRESS", str, "60/minute;1000/hour",
+            "Phone registrations per client address (moving windows). Generous because "
+            "carriers put many phones behind one address (CGNAT); a refused phone keeps its "
+            "SOS queued and retries after Retry-After (and has SMS)."),
+    Setting("REGISTRATION_LIMIT_GLOBAL", str, "1200/minute",
+            "Phone registrations per minute for the whole deployment."),
+    Setting("SOS_FLOOD_PER_DEVICE", int, 10,
+            "Reports one device may create per SOS_FLOOD_WINDOW_S before the next ones are "
+            "flagged a possible flood: still stored, collapsed into one inbox row."),
+    Setting("SOS_FLOOD_WINDOW_S", int, 600, "Window of SOS_FLOOD_PER_DEVICE, seconds."),
     Setting("TRUSTED_PROXIES", int, 0,
             "Reverse proxies in front of the app whose X-Forwarded-For is trusted (0 = none)."),
+    Setting("FEED_MAX_PER_WORKER", int, 4,
+            "Live feeds (server-sent events) one web process serves at once; each holds a "
+            "thread, so keep it below WEB_THREADS (8): the rest stay free for phones."),
+    Setting("FEED_MAX_PER_USER", int, 2,
+            "Live feeds one console user may hold open per web process (two tabs)."),
     Setting("LOG_LEVEL", str, "INFO", "Python logging level."),
     Setting("PLACE_TOLERANCE_M", float, 1000.0,
             "A point in no desa takes the nearest desa within this many metres (GPS error, "

@@ -1,4 +1,5 @@
-"""WSGI-level request guards: bounded gzip decompression before Flask sees the body.
+"""WSGI-level request guards: bounded gzip decompression before Flask sees the body, and
+honest keep-alive when a body is left unread.
 
 A gzip body is inflated at most to MAX_BODY_BYTES (+1 byte to detect overflow), so a
 bomb costs the server no more memory than an honest maximal request.
@@ -6,6 +7,7 @@ bomb costs the server no more memory than an honest maximal request.
 from __future__ import annotations
 
 import io
+import threading
 import zlib
 
 from backend.errors import error_bytes
@@ -67,3 +69,65 @@ class BoundedGzip:
         start_response(status, [("Content-Type", "application/json"),
                                 ("Content-Length", str(len(body))), PROTOCOL_HEADER])
         return [body]
+
+
+# gunicorn drains at most this much of an unread body before it reuses a connection; more,
+# and it closes the connection after a reply that announced keep-alive.
+SERVER_DRAIN_BYTES = 64 * 1024
+_server_request = threading.local()
+
+
+def remember_server_request(request) -> None:
+    """gunicorn pre_request hook (gunicorn.conf.py): lets ConnectionGuard close the
+    connection through gunicorn's own request object, in the same worker thread."""
+    _server_request.current = request
+
+
+class _CountingInput:
+    def __init__(self, stream):
+        self.stream, self.read_bytes = stream, 0
+
+    def _count(self, data):
+        self.read_bytes += len(data)
+        return data
+
+    def read(self, *args):
+        return self._count(self.stream.read(*args))
+
+    def readline(self, *args):
+        return self._count(self.stream.readline(*args))
+
+    def __iter__(self):
+        return (self._count(line) for line in self.stream)
+
+
+class ConnectionGuard:
+    """An answer given without reading the whole body (401 before auth, 413, 415...) says
+    `Connection: close` and the server closes; any other answer keeps the connection.
+
+    Without this, gunicorn announces keep-alive, then finds more than it will drain and
+    closes anyway, so the client's next request on that connection fails.
+    """
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        _server_request.current = None if "gunicorn.socket" not in environ else getattr(
+            _server_request, "current", None)
+        counting = environ["wsgi.input"] = _CountingInput(environ["wsgi.input"])
+        try:
+            declared = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            declared = 0
+
+        def guarded_start_response(status, headers, exc_info=None):
+            if declared - counting.read_bytes > SERVER_DRAIN_BYTES:
+                headers = [h for h in headers if h[0].lower() != "connection"]
+                headers.append(("Connection", "close"))
+                server_request = getattr(_server_request, "current", None)
+                if server_request is not None:
+                    server_request.must_close = True
+            return start_response(status, headers, exc_info)
+
+        return self.app(environ, guarded_start_response)

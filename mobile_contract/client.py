@@ -27,6 +27,7 @@ from datetime import datetime, timezone
 HEADER = "Siaga-Sync"
 PROTOCOL = 1
 FINAL = {"applied", "duplicate", "rejected", "conflict"}  # these leave the queue
+DEVICE_KEY_ERRORS = {"missing_device_key", "invalid_device_key", "revoked_device_key"}
 
 
 def now_iso() -> str:
@@ -156,15 +157,21 @@ class SiagaClient:
         return body
 
     def register(self, platform: str = "android", app_version: str = "ref-1.0",
-                 kind: str = "citizen") -> str:
-        status, headers, payload = self._request("POST", "/v1/devices", {
-            "platform": platform, "app_version": app_version, "kind": kind})
-        return self._meta("device_key", self._reply(status, headers, payload)["device_key"])
+                 kind: str = "citizen", phone: str | None = None, test: bool = False) -> str:
+        """Register this install; the registration is kept to register again after a 401."""
+        registration = {"platform": platform, "app_version": app_version, "kind": kind,
+                        "phone": phone, "test": test}
+        status, headers, payload = self._request("POST", "/v1/devices", registration)
+        key = self._reply(status, headers, payload)["device_key"]
+        self._meta("registration", json.dumps(registration))
+        self._meta("cursor", "")  # a new device starts pulling from the beginning
+        return self._meta("device_key", key)
 
     def sync_once(self) -> SyncOutcome:
         """One round trip: push the oldest queued ops, pull changes, apply both."""
         ops = self.queued()[:self.batch]
-        body = {"protocol": PROTOCOL, "device_time": now_iso(), "cursor": self._meta("cursor"),
+        body = {"protocol": PROTOCOL, "device_time": now_iso(),
+                "cursor": self._meta("cursor") or None,
                 "ops": ops}
         status, headers, payload = self._request("POST", "/v1/sync", body, gzipped=True)
         try:
@@ -173,6 +180,11 @@ class SiagaClient:
             if exc.code == "too_many_ops" and self.batch > 1:
                 self.batch = max(1, self.batch // 2)
                 raise Retry("batch too large; halved") from None
+            if exc.code == "invalid_cursor":  # PROTOCOL.md: start again from null
+                self._meta("cursor", "")
+                raise Retry("invalid_cursor: pulling from the start", retry_after=0) from None
+            if exc.code in DEVICE_KEY_ERRORS and self._register_again():
+                raise Retry(f"{exc.code}: registered again", retry_after=0) from None
             raise
         if not isinstance(reply.get("results"), list) or len(reply["results"]) != len(ops):
             raise Retry("malformed envelope")
@@ -187,6 +199,17 @@ class SiagaClient:
                             (change["id"], change["type"], json.dumps(change["data"])))
         self._meta("cursor", reply["cursor"])
         return SyncOutcome(len(ops), reply["results"], reply["changes"], reply["has_more"])
+
+    def _register_again(self) -> bool:
+        """After a 401 for the device key: a citizen phone registers again and keeps its queue
+        (the ops were not applied, so sending them under the new key stores each once). A
+        responder phone needs its crew member to sign in again, so it does not."""
+        saved = self._meta("registration")
+        registration = json.loads(saved) if saved else {}
+        if registration.get("kind", "citizen") != "citizen":
+            return False
+        self.register(**registration)
+        return True
 
     def flush(self, deadline_s: float = 60.0) -> bool:
         """Sync until the queue is empty and nothing more to pull; back off on failure.
@@ -219,6 +242,8 @@ def main():
     sub = parser.add_subparsers(dest="command", required=True)
     reg = sub.add_parser("register")
     reg.add_argument("--kind", default="citizen", choices=["citizen", "responder"])
+    reg.add_argument("--phone", default=None)
+    reg.add_argument("--test", action="store_true", help="mark this device as test traffic")
     sos = sub.add_parser("sos")
     sos.add_argument("category")
     sos.add_argument("lat", type=float)
@@ -228,12 +253,15 @@ def main():
     sub.add_parser("status")
     args = parser.parse_args()
     client = SiagaClient(args.url, args.store)
-    if args.command == "register":
-        print(client.register(kind=args.kind))
-    elif args.command == "sos":
-        print(client.sos(args.category, args.lat, args.lon, args.note))
-    elif args.command == "sync":
-        print("done" if client.flush(deadline_s=120) else "still queued (offline?)")
+    try:
+        if args.command == "register":
+            print(client.register(kind=args.kind, phone=args.phone, test=args.test))
+        elif args.command == "sos":
+            print(client.sos(args.category, args.lat, args.lon, args.note))
+        elif args.command == "sync":
+            print("done" if client.flush(deadline_s=120) else "still queued (offline?)")
+    except Fatal as exc:  # the ops stay queued; say what the app must do, no traceback
+        raise SystemExit(f"server refused: {exc} (queued ops kept)") from None
     print(json.dumps({"queued": len(client.queued()), "receipts": client.receipts(),
                       "cursor": client._meta("cursor")}, indent=1))
 

@@ -83,11 +83,11 @@ def alert_message(*, token: str, dispatch: Dispatch, incident: Incident, unit: U
             "lon": "" if incident.lon is None else str(incident.lon),
             "place": place["label"] or "", "desa": place["desa"] or "",
             "kecamatan": place["kecamatan"] or "",
-            "summary": summary, "unit": unit.call_sign}
+            "summary": summary, "unit": unit.call_sign, "test": "1" if incident.test else "0"}
     return messaging.Message(
         token=token, data=data,
         notification=messaging.Notification(
-            title=f"112 {label.upper()} · {incident.number}",
+            title=f"{'[UJI] ' if incident.test else ''}112 {label.upper()} · {incident.number}",
             body=(f"{where} · " if where else "") + f"{(summary or label)[:120]} · {distance}"),
         android=messaging.AndroidConfig(
             priority="high", ttl=timedelta(seconds=ttl_s), collapse_key=incident.number,
@@ -99,7 +99,9 @@ def alert_message(*, token: str, dispatch: Dispatch, incident: Incident, unit: U
 
 
 def backoff_s(attempts: int) -> float:
-    return min(300.0, 2.0 * 2 ** max(0, attempts - 1))
+    """2, 4, 8 s, then every PUSH_BACKOFF_CAP_S: an alert later than a minute or two is
+    worth less than a visible failure the operator acts on (escalation runs meanwhile)."""
+    return min(float(current_app.config["PUSH_BACKOFF_CAP_S"]), 2.0 * 2 ** max(0, attempts - 1))
 
 
 def deliver(ids: list[int] | None, sender) -> Stats:

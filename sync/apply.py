@@ -39,6 +39,7 @@ from backend.reports.models import format_ref
 from backend.reports.service import (
     NewReport,
     create_reports,
+    flood_flags,
     lock_device_reports,
     transition_report,
     update_report_note,
@@ -145,7 +146,7 @@ def _load_receipts(device: Device, op_ids: list[str]) -> dict:
     return {row.op_id: row for row in rows}
 
 
-def _new_report(op: ParsedOp, clock: Clock) -> NewReport:
+def _new_report(op: ParsedOp, clock: Clock, flooded: bool) -> NewReport:
     data, location = op.data, op.data["location"] or {}
     gnss_fix = location.get("fix_time") if location.get("source") == "gps" else None
     when = captured_time(clock, op.at, gnss_fix)
@@ -154,7 +155,7 @@ def _new_report(op: ParsedOp, clock: Clock) -> NewReport:
         lat=location.get("lat"), lon=location.get("lon"), accuracy_m=location.get("accuracy_m"),
         location_source=location.get("source"), location_fix_at=location.get("fix_time"),
         device_captured_at=op.at, captured_at=when.at, time_source=when.source,
-        clock_offset_ms=clock.offset_ms, clock_skew_flagged=when.flagged)
+        clock_offset_ms=clock.offset_ms, clock_skew_flagged=when.flagged, flooded=flooded)
 
 
 def _apply_targeted_op(device: Device, responder: User | None, op: ParsedOp,
@@ -234,7 +235,9 @@ def apply_ops(*, device: Device, ops: list, clock: Clock,
 
     applied: list[tuple[ParsedOp, dict]] = []
     creates = [op for op in fresh if op.type == "report.create"]
-    inserted = create_reports(device=device, reports=[_new_report(op, clock) for op in creates])
+    flooded = flood_flags(device=device, count=len(creates))
+    inserted = create_reports(device=device, reports=[
+        _new_report(op, clock, flagged) for op, flagged in zip(creates, flooded)])
     raced = _load_receipts(device, [op.id for op in creates if op.id not in inserted])
     for op in creates:
         if op.id in inserted:

@@ -1,9 +1,11 @@
 """Clock correction: phones in the field have wrong clocks; the server's is the reference.
 
 offset = received_at - device_time (both sampled at send time). An op's corrected time is
-at + offset. A GNSS fix time is true UTC, so when it disagrees with the corrected time by more
-than the flag threshold (the phone clock moved between capture and upload), it wins. A time
-in the future is clamped to received_at. Large offsets are flagged, never refused.
+at + offset. A GNSS fix time is true UTC and a report is captured at or after the fix it
+carries, so the fix is a lower bound: when the corrected time lies before the fix by more than
+the flag threshold (the phone clock moved between capture and upload), the fix wins. A fix
+older than the corrected time is just an old fix and never backdates the report. A time in
+the future is clamped to received_at. Large offsets are flagged, never refused.
 """
 from __future__ import annotations
 
@@ -43,7 +45,7 @@ def captured_time(clock: Clock, device_at: datetime, gnss_fix_at: datetime | Non
     """Best estimate of when something happened on the phone."""
     at, source, flagged = device_at + clock.offset, "device_corrected", clock.flagged
     if gnss_fix_at is not None and gnss_fix_at <= clock.received_at + FUTURE_TOLERANCE \
-            and abs(at - gnss_fix_at) > clock.flag_after:
+            and gnss_fix_at - at > clock.flag_after:
         at, source, flagged = gnss_fix_at, "gnss", True
     if at > clock.received_at + FUTURE_TOLERANCE:
         at, source, flagged = clock.received_at, "server", True

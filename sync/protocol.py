@@ -129,7 +129,10 @@ class SyncRequest(_Lenient):
         "pattern": r"^c1\.\d{1,19}\.\d{1,19}$",
         "description": "Opaque: null first, then exactly what the last reply said."})
     # Raw on purpose: each op is validated on its own so one bad op cannot fail the request.
-    ops = fields.List(fields.Raw(metadata={"allOf": [{"$ref": "#/components/schemas/Op"}]}),
+    # allow_none: a null element is answered positionally (rejected invalid_op) like any
+    # other non-object, never by failing the whole request and sticking the queue.
+    ops = fields.List(fields.Raw(allow_none=True,
+                                 metadata={"allOf": [{"$ref": "#/components/schemas/Op"}]}),
                       load_default=list, metadata={"maxItems": 100})
 
 

@@ -25,6 +25,10 @@ _REQUEST = SyncRequest()
 
 
 def _parse(max_ops: int) -> dict:
+    if request.mimetype != "application/json":
+        raise ApiError("Send the body as application/json (gzip it with Content-Encoding).",
+                       code="unsupported_media_type", status=415,
+                       details={"accepted": ["application/json"]})
     payload = loads_strict(request.get_data())
     if not isinstance(payload, dict):
         raise ValidationFailed("The body must be a JSON object.")
@@ -51,7 +55,7 @@ def _parse(max_ops: int) -> dict:
 @blp.errors({**AUTH_ERRORS,
              400: "malformed_json, malformed_gzip or unsupported_protocol",
              413: "payload_too_large or too_many_ops",
-             415: "unsupported_content_encoding",
+             415: "unsupported_content_encoding or unsupported_media_type",
              422: "validation_error or invalid_cursor",
              503: "unavailable: transient, keep the ops and retry after Retry-After"})
 def sync():

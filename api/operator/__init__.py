@@ -26,4 +26,13 @@ def commit(result):
     return result
 
 
-from api.operator import audit, feed, incidents, places, session, triage, units  # noqa: E402,F401
+from api.operator import (  # noqa: E402,F401
+    audit,
+    devices,
+    feed,
+    incidents,
+    places,
+    session,
+    triage,
+    units,
+)

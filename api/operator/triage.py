@@ -28,8 +28,8 @@ def inbox(args):
     user = current_user()
     cursor = feed_head(regency_id=user.regency_id)
     reports = triage.inbox(actor=user, statuses=tuple(args["status"] or ("received",)),
-                              limit=args["limit"])
-    return {"reports": reports, "cursor": cursor.encode()}
+                           limit=args["limit"], include_test=args["include_test"])
+    return {"reports": reports, "floods": triage.floods(actor=user), "cursor": cursor.encode()}
 
 
 @blp.route("/reports", methods=["POST"])

@@ -30,6 +30,8 @@ class Device(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Muted by an operator (a flood source): its reports are still stored, always collapsed.
+    muted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Responder phones: who is signed in, where to push, where they were last.
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
     fcm_token: Mapped[str | None] = mapped_column(sa.String(512))

@@ -3,7 +3,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from backend.devices.models import DEVICE_KINDS, LOCALES, PLATFORMS
-from backend.schemas import StrictString
+from backend.schemas import StrictBoolean, StrictString
 
 
 class DeviceRegister(Schema):
@@ -12,7 +12,13 @@ class DeviceRegister(Schema):
     app_version = StrictString(required=True, validate=validate.Length(min=1, max=40))
     locale = StrictString(load_default="id", validate=validate.OneOf(LOCALES))
     phone = StrictString(load_default=None, allow_none=True, validate=validate.Regexp(
-        r"^\+?[0-9]{6,15}$", error="Phone must be 6-15 digits, optionally starting with +."))
+        r"^\+?[0-9]{6,15}$", error="Phone must be 6-15 digits, optionally starting with +."),
+        metadata={"description": "The citizen's number: operators see it on every report of "
+                                 "this device and can call back."})
+    test = StrictBoolean(load_default=False, metadata={
+        "description": "Test traffic (app QA, conformance runs): every report of this device is "
+                       "flagged test, kept out of the operators' inbox by default and out of "
+                       "every statistic."})
 
 
 class RegencyRef(Schema):
@@ -26,6 +32,7 @@ class DeviceRead(Schema):
     platform = fields.String(required=True)
     app_version = fields.String(required=True)
     locale = fields.String(required=True)
+    test = fields.Boolean(required=True)
     created_at = fields.AwareDateTime(required=True)
 
 

@@ -7,10 +7,11 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+from backend.accounts.permissions import actor_ref, require
 from backend.audit.service import record_event
-from backend.db import utcnow
+from backend.db import in_range, utcnow
 from backend.devices.models import Device
-from backend.errors import Unauthorized
+from backend.errors import NotFound, Unauthorized
 from backend.extensions import db
 from backend.regencies.service import get_regency_by_code
 
@@ -23,17 +24,19 @@ def hash_key(key: str) -> str:
 
 
 def register_device(*, regency_code: str, platform: str, app_version: str, locale: str,
-                    phone: str | None = None, kind: str = "citizen") -> tuple[Device, str]:
+                    phone: str | None = None, kind: str = "citizen", test: bool = False
+                    ) -> tuple[Device, str]:
     """Register a device; return it with its key (the only time the key exists in clear)."""
     regency = get_regency_by_code(regency_code)
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     device = Device(regency_id=regency.id, kind=kind, platform=platform, app_version=app_version,
-                    locale=locale, phone=phone, key_hash=hash_key(key))
+                    locale=locale, phone=phone, test=test, key_hash=hash_key(key))
     db.session.add(device)
     db.session.flush()
     record_event(regency_id=regency.id, actor=("device", device.id), action="device.register",
                  entity=("device", device.id),
-                 after={"kind": kind, "platform": platform, "app_version": app_version})
+                 after={"kind": kind, "platform": platform, "app_version": app_version,
+                        "test": test})
     return device, key
 
 
@@ -62,3 +65,31 @@ def revoke_device(*, device: Device, actor: tuple[str, object]) -> Device:
         record_event(regency_id=device.regency_id, actor=actor, action="device.revoke",
                      entity=("device", device.id))
     return device
+
+
+def get_regency_device(*, actor, device_id: int) -> Device:
+    """A device of the actor's regency (operators act on flood sources)."""
+    device = db.session.get(Device, device_id) if in_range(device_id, big=False) else None
+    if device is None or device.regency_id != actor.regency_id:
+        raise NotFound(f"No device {device_id}.", code="device_not_found")
+    return device
+
+
+def set_device_muted(*, actor, device_id: int, muted: bool) -> Device:
+    """Mute a flooding device: its reports are still stored (never dropped), always collapsed
+    into its flood row; unmute to treat them as reports again."""
+    require(actor, "triage")
+    device = get_regency_device(actor=actor, device_id=device_id)
+    if (device.muted_at is not None) != muted:
+        device.muted_at = utcnow() if muted else None
+        record_event(regency_id=device.regency_id, actor=actor_ref(actor),
+                     action="device.mute" if muted else "device.unmute",
+                     entity=("device", device.id))
+    return device
+
+
+def revoke_regency_device(*, actor, device_id: int) -> Device:
+    """Revoke a device's key from the console (a flood source, a stolen phone)."""
+    require(actor, "triage")
+    return revoke_device(device=get_regency_device(actor=actor, device_id=device_id),
+                         actor=actor_ref(actor))

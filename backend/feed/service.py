@@ -20,6 +20,7 @@ import sqlalchemy as sa
 
 from backend.db import dialect_name, utcnow
 from backend.errors import ApiError
+from backend.schemas import INT64_MAX
 from backend.extensions import db
 from backend.feed.models import Change
 
@@ -39,7 +40,8 @@ class Cursor:
         if raw is None:
             return cls()
         match = _CURSOR.match(raw) if isinstance(raw, str) else None
-        if not match:
+        # 19 digits can exceed the 64-bit columns: out of range is as unknown as malformed.
+        if not match or max(int(match.group(1)), int(match.group(2))) > INT64_MAX:
             raise ApiError("Cursor is not one this server issued.", code="invalid_cursor",
                            status=422, details={"cursor": ["unrecognised cursor"]})
         return cls(int(match.group(1)), int(match.group(2)))

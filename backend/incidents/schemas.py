@@ -26,6 +26,7 @@ class IncidentRead(Schema):
     lon = fields.Float(allow_none=True)
     place = PlaceField(incident_place)
     summary = fields.String(required=True)
+    test = fields.Boolean(required=True, metadata={"description": "Opened from test traffic."})
     created_at = fields.AwareDateTime(required=True)
     updated_at = fields.AwareDateTime(required=True)
 

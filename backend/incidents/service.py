@@ -80,7 +80,7 @@ def new_incident(actor: User, report: Report, priority: int | None, summary: str
         priority=priority or (1 if report.category in URGENT_CATEGORIES else 2),
         status="open", lat=report.lat, lon=report.lon, summary=summary or report.note,
         desa_code=report.desa_code, kecamatan_code=report.kecamatan_code,
-        created_by=actor.id, created_at=utcnow(), updated_at=utcnow())
+        created_by=actor.id, created_at=utcnow(), updated_at=utcnow(), test=report.test)
     db.session.add(incident)
     db.session.flush()
     record_events([audit_row(regency_id=actor.regency_id, actor=actor_ref(actor),

@@ -76,6 +76,9 @@ class Report(db.Model):
     place_distance_m: Mapped[float | None] = mapped_column(sa.Float)
     # Test traffic (a test device, the conformance kit): never an emergency, never counted.
     test: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Beyond the device's SOS rate (or from a muted device): stored, never dropped, but
+    # collapsed into one inbox row per device so it cannot bury other people's emergencies.
+    flooded: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     location = deferred(mapped_column(
         Geography("POINT", 4326, spatial_index=False), sa.Computed(LOCATION_SQL, persisted=True)))

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import current_app
 
 from backend.audit.service import audit_row, record_events
 from backend.db import insert_ignoring_conflicts, utcnow
@@ -37,6 +38,7 @@ class NewReport:
     time_source: str
     clock_offset_ms: int
     clock_skew_flagged: bool
+    flooded: bool = False
 
 
 def status_change(report_id: int, regency_id: int, device_id: int | None, status: str,
@@ -47,6 +49,21 @@ def status_change(report_id: int, regency_id: int, device_id: int | None, status
     if place:  # "Desa Kayu Ara, Kec. Sekayu": where the reporter's phone says it was
         data["place"] = place
     return change_row(regency_id=regency_id, device_id=device_id, type="report.status", data=data)
+
+
+def flood_flags(*, device: Device, count: int) -> list[bool]:
+    """Which of `count` new reports from `device` exceed its SOS rate (or come from a muted
+    device): those are stored flagged, never refused. Counted before the insert, in memory or
+    Redis (no database round trip); a counter that is down flags nothing."""
+    if count == 0:
+        return []
+    if device.muted_at is not None:
+        return [True] * count
+    config = current_app.config
+    total = current_app.extensions["siaga.counter"].increment(
+        f"sos:{device.id}", config["SOS_FLOOD_WINDOW_S"], by=count)
+    first = total - count  # reports counted before these
+    return [first + i + 1 > config["SOS_FLOOD_PER_DEVICE"] for i in range(count)]
 
 
 def create_reports(*, device: Device, reports: list[NewReport]) -> dict[str, int]:
@@ -60,9 +77,11 @@ def create_reports(*, device: Device, reports: list[NewReport]) -> dict[str, int
         return {}
     now = utcnow()
     table = Report.__table__
-    # The desa of every report, for the whole batch at once (one query on PostgreSQL).
+    # The desa of every report, for the whole batch at once (one query on PostgreSQL); the
+    # caller's number and the test flag come from the device's registration.
     places = locate(device.regency_id, [(r.lat, r.lon) for r in reports])
     rows = [dict(vars(r), regency_id=device.regency_id, device_id=device.id,
+                 caller_phone=device.phone, test=device.test,
                  status="received", received_at=now, updated_at=now, desa_code=p.desa_code,
                  kecamatan_code=p.kecamatan_code, place_distance_m=p.distance_m)
             for r, p in zip(reports, places)]

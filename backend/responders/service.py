@@ -52,9 +52,11 @@ def device_responder(device: Device) -> User:
 
 
 def set_push_token(*, device: Device, token: str) -> Device:
-    """Register or refresh the phone's FCM registration token."""
+    """Register or refresh the phone's FCM registration token (signed-in crew phones only:
+    a token moves to this phone from any other, so an anonymous phone must not claim one)."""
     if device.kind != "responder":
         raise NotAllowed("Only responder phones receive alerts.", code="wrong_device_kind")
+    device_responder(device)  # 401 responder_not_signed_in
     if device.fcm_token != token:
         db.session.execute(sa.update(Device).where(Device.fcm_token == token,
                                                    Device.id != device.id)

@@ -29,7 +29,10 @@ class TriageReport(Schema):
         "type": "number", "description": "How long the report waited on the phone."})
     time_source = fields.String(required=True)
     clock_skew_flagged = fields.Boolean(required=True)
-    caller_phone = fields.String(allow_none=True)
+    caller_phone = fields.String(allow_none=True, metadata={
+        "description": "The caller's number: the voice caller's, or the phone's registration."})
+    test = fields.Boolean(required=True, metadata={"description": "Test traffic, not an "
+                                                                  "emergency; never counted."})
     device_id = fields.Integer(allow_none=True)
     incident = fields.Function(lambda r: r.incident.number if r.incident else None,
                                allow_none=True, metadata={"type": "string"})
@@ -49,8 +52,24 @@ class ReportDetail(Schema):
     reporter_history = fields.List(fields.Nested(TriageReport), required=True)
 
 
+class FloodRead(Schema):
+    device_id = fields.Integer(required=True, attribute="device.id")
+    muted = fields.Function(lambda f: f.device.muted_at is not None, required=True,
+                            metadata={"type": "boolean"})
+    revoked = fields.Function(lambda f: f.device.revoked_at is not None, required=True,
+                              metadata={"type": "boolean"})
+    caller_phone = fields.String(allow_none=True, attribute="device.phone")
+    count = fields.Integer(required=True, metadata={
+        "description": "Reports beyond the device's SOS rate awaiting triage (all stored)."})
+    newest = fields.Nested(TriageReport, required=True)
+
+
 class Inbox(Schema):
-    reports = fields.List(fields.Nested(TriageReport), required=True)
+    reports = fields.List(fields.Nested(TriageReport), required=True, metadata={
+        "description": "Real reports first: never a flood's."})
+    floods = fields.List(fields.Nested(FloodRead), required=True, metadata={
+        "description": "Possible floods: one row per device beyond its SOS rate, after the "
+                       "reports. Nothing is dropped: open the newest to see them all."})
     cursor = fields.String(required=True, metadata={
         "description": "Start the live feed (/v1/operator/feed) here."})
 
@@ -80,6 +99,8 @@ class CallReportArgs(Schema):
     caller_phone = StrictString(load_default=None, allow_none=True,
                                 validate=validate.Regexp(r"^\+?[0-9]{3,15}$"))
     silent = StrictBoolean(load_default=False)
+    test = StrictBoolean(load_default=False, metadata={
+        "description": "A training call: flagged test, never counted."})
     desa_code = StrictString(load_default=None, allow_none=True,
                              validate=validate.Regexp(r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$"),
                              metadata={"description": "Instead of lat/lon: the caller's desa "
@@ -90,3 +111,5 @@ class InboxArgs(Schema):
     status = fields.List(StrictString(validate=validate.OneOf(REPORT_STATUSES)),
                          load_default=None)
     limit = fields.Integer(load_default=100, validate=validate.Range(1, 500))
+    include_test = fields.Boolean(load_default=False, truthy={"true"}, falsy={"false"}, metadata={
+        "description": "true: also list test traffic (flagged test), hidden by default."})

@@ -12,6 +12,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from backend.accounts.models import User
+from backend.devices.models import Device
 from backend.accounts.service import actor_ref, require
 from backend.audit.service import audit_row, record_events
 from backend.db import dialect_name, utcnow
@@ -141,7 +142,7 @@ def split_report(*, actor: User, ref: str) -> Incident:
 
 def create_call_report(*, actor: User, category: str, note: str, lat: float | None,
                        lon: float | None, caller_phone: str | None, silent: bool = False,
-                       desa_code: str | None = None) -> Report:
+                       test: bool = False, desa_code: str | None = None) -> Report:
     """Enter a report taken by voice call; it joins the inbox like an app report.
 
     The caller's place is a point (lat/lon) or a desa (its label point stands for it).
@@ -167,15 +168,15 @@ def create_call_report(*, actor: User, category: str, note: str, lat: float | No
                     place_distance_m=place.distance_m,
                     captured_at=now, received_at=now, updated_at=now, time_source="server",
                     clock_offset_ms=0, clock_skew_flagged=False, status="received",
-                    source="call", caller_phone=caller_phone, created_by=actor.id)
+                    source="call", caller_phone=caller_phone, created_by=actor.id, test=test)
     db.session.add(report)
     db.session.flush()
     append_changes([status_change(report.id, report.regency_id, None, "received")])
     record_events([audit_row(regency_id=actor.regency_id, actor=actor_ref(actor),
                              action="report.create_call", entity=("report", report.ref),
-                             after={"category": category, "caller_phone": caller_phone})])
+                             after={"category": category, "caller_phone": caller_phone,
+                                    "test": test})])
     return report
-
 
 
 @dataclass(frozen=True)
@@ -231,11 +232,43 @@ CRITICAL_FIRST = sa.case((Report.silent.is_(True), 0),
                          (Report.category.in_(URGENT_CATEGORIES), 1), else_=2)
 
 
-def inbox(*, actor: User, statuses=("received",), limit: int = 100) -> list[Report]:
-    """Reports awaiting triage: silent SOS first, then urgent categories, newest first."""
+def inbox(*, actor: User, statuses=("received",), limit: int = 100,
+          include_test: bool = False) -> list[Report]:
+    """Reports awaiting triage: silent SOS first, then urgent categories, newest first.
+
+    Test traffic stays out unless asked for (it is never a real emergency)."""
     require(actor, "view")
+    query = sa.select(Report).where(Report.regency_id == actor.regency_id,
+                                    Report.status.in_(statuses))
+    if not include_test:
+        query = query.where(Report.test.is_(False))
     return list(db.session.scalars(
-        sa.select(Report).where(Report.regency_id == actor.regency_id,
-                                Report.status.in_(statuses))
+        query.where(Report.flooded.is_(False))
         .order_by(CRITICAL_FIRST, Report.received_at.desc()).limit(limit)))
+
+
+@dataclass(frozen=True)
+class Flood:
+    """One inbox row for all of a device's flagged reports awaiting triage."""
+
+    device: Device
+    count: int
+    newest: Report
+
+
+def floods(*, actor: User, limit: int = 20) -> list[Flood]:
+    """Devices whose reports beyond their SOS rate await triage, largest flood first. They
+    come after every real report in the inbox; nothing in them is dropped."""
+    require(actor, "view")
+    rows = db.session.execute(
+        sa.select(Report.device_id, sa.func.count(), sa.func.max(Report.id))
+        .where(Report.regency_id == actor.regency_id, Report.status == "received",
+               Report.flooded.is_(True), Report.test.is_(False))
+        .group_by(Report.device_id).order_by(sa.func.count().desc()).limit(limit)).all()
+    devices = {d.id: d for d in db.session.scalars(
+        sa.select(Device).where(Device.id.in_([r[0] for r in rows])))} if rows else {}
+    newest = {r.id: r for r in db.session.scalars(
+        sa.select(Report).where(Report.id.in_([r[2] for r in rows])))} if rows else {}
+    return [Flood(devices[device_id], n, newest[newest_id])
+            for device_id, n, newest_id in rows]
 

@@ -55,6 +55,8 @@ ENDPOINTS = [
                                       "password": "panjang-sekali-1"},
      {**ADMIN_ONLY, "admin": 201}),
     ("patch", "/v1/admin/responders/{crew}", {"unit_id": "{unit}"}, ADMIN_ONLY),
+    ("post", "/v1/operator/devices/{device}/mute", {"muted": True}, TRIAGE),
+    ("post", "/v1/operator/devices/{device}/revoke", None, TRIAGE),
     ("get", "/v1/operator/places/areas.geojson?level=kecamatan", None, ANYONE_STAFF),
     ("get", "/v1/operator/places/search?q=kayu", None, ANYONE_STAFF),
     ("get", "/v1/admin/areas", None, ADMIN_ONLY),
@@ -79,7 +81,7 @@ INVALID = {"post": {"bogus": "\u0000", "units": "x", "status": 7, "priority": "x
 def _fill(value, ids):
     if isinstance(value, str):
         filled = value.format(**ids)
-        return int(filled) if value in ("{unit}", "{agency}") else filled
+        return int(filled) if value in ("{unit}", "{agency}", "{device}") else filled
     if isinstance(value, dict):
         return {k: _fill(v, ids) for k, v in value.items()}
     if isinstance(value, list):
@@ -100,7 +102,11 @@ def _world(client):
     users = admin.get("/v1/admin/users").get_json()["users"]
     crew = admin.get("/v1/admin/responders").get_json()["responders"]
     client.delete("/v1/operator/session", headers={"X-CSRF-Token": admin.csrf})
+    source = register(client)  # a phone for the mute/revoke endpoints
+    device = client.get("/v1/devices/me",
+                        headers={"Authorization": f"Bearer {source}"}).get_json()["device_id"]
     return key, {"ref": fresh, "number": number, "unit": unit, "agency": agency,
+                 "device": device,
                  "operator2": next(u["id"] for u in users if u["username"] == "operator2"),
                  "crew": crew[0]["id"]}
 
@@ -182,6 +188,7 @@ def test_every_staff_endpoint_is_in_the_matrix(app):
     listed = {(m, p.split("?")[0]) for m, p, _, _ in ENDPOINTS}
     placeholders = {"<ref>": "{ref}", "<number>": "{number}", "<int:unit_id>": "{unit}",
                     "<int:agency_id>": "{agency}", "<int:user_id>": "{operator2}",
+                    "<int:device_id>": "{device}",
                     "<category>": "fire"}
     missing = []
     for rule in app.url_map.iter_rules():

@@ -163,9 +163,12 @@ def test_offline_map_draws_boundaries_with_desa_labels_and_no_tiles(page, live_s
     assert page.locator("img.leaflet-tile").count() == 0     # MAP_TILE_URL unset: no tiles
     assert page.locator("#map path.leaflet-interactive").count() > 0
     _shot(page, db_backend, "8-map-kecamatan")
-    for _ in range(3):
+    settled = page.locator("#map .leaflet-map-pane:not(.leaflet-zoom-anim)")
+    for _ in range(3):            # Leaflet ignores a zoom click while it is still animating
+        expect(settled).to_be_attached()
         page.click("#map .leaflet-control-zoom-in")
-        page.wait_for_timeout(350)
+        page.wait_for_timeout(300)
+    expect(settled).to_be_attached()
     expect(page.locator(".area-label.desa").first).to_be_attached()
     assert page.locator(".area-label.kecamatan").count() == 0
     assert page.locator(".area-label.desa span").count() > 20
@@ -179,11 +182,25 @@ def test_names_in_map_tooltips_stay_text(page, live_server, app, db_backend):
     _sign_in(page, live_server)
     markers = page.locator("#map path.unit-marker")
     expect(markers.first).to_be_attached(timeout=5000)
-    for i in range(markers.count()):
-        markers.nth(i).dispatch_event("mouseover")
     tooltip = page.locator(".leaflet-tooltip", has_text=XSS)
+    for i in range(markers.count()):                 # hover each unit until ours shows
+        markers.nth(i).dispatch_event("mouseover")
+        if tooltip.count():
+            break
+        markers.nth(i).dispatch_event("mouseout")
     expect(tooltip).to_have_count(1)
+    assert tooltip.inner_text().startswith(XSS)
     assert page.locator(".leaflet-tooltip img").count() == 0
+    _shot(page, db_backend, "10-xss-tooltip")
+
+    # The incident page's unit lists render the name as text too.
+    ref = _phone_sends_sos(live_server, category="fire")
+    page.locator(f"li[data-ref='{ref}'] strong").first.click()
+    page.click("#confirm")
+    page.wait_for_url("**/console/incidents/112-*")
+    expect(page.locator("#recommended")).to_contain_text(XSS)
+    page.locator("#recommended li", has_text=XSS).locator("button.dispatch").click()
+    expect(page.locator("#dispatches")).to_contain_text(XSS)
+    assert page.locator("main img").count() == 0
     page.wait_for_timeout(300)
     assert page.evaluate("window.__xss") is None
-    _shot(page, db_backend, "10-xss-tooltip")

@@ -98,3 +98,13 @@ def test_language_switch_returns_only_to_a_console_page(client, staff):
                  "http://evil.example/console/units"):
         assert go("/console/lang/en?next=" + evil).endswith("/console/"), evil
         assert go("/console/lang/en", headers={"Referer": evil}).endswith("/console/"), evil
+
+
+def test_every_string_the_javascript_asks_for_is_in_its_config():
+    from api.console import JS_MESSAGES
+
+    used = set()
+    for path in (ROOT / "api" / "static" / "js").rglob("*.js"):
+        used |= set(re.findall(r"\bt\('([a-z0-9_]+)'\)", path.read_text()))
+    assert used, "no t('…') calls found"
+    assert sorted(used - JS_MESSAGES.keys()) == []

@@ -150,3 +150,57 @@ def test_two_hundred_phones_back_online_through_a_lossy_link(live_server):
     assert len(stored) == len(set(stored)) == len(queued)   # zero lost, zero duplicates
     assert set(stored) == queued
     assert link.dropped > 0 and retries > 0                  # the link really was lossy
+
+
+def _revoke_all_devices():
+    from backend.devices.models import Device
+    from backend.devices.service import revoke_device
+    from backend.extensions import db
+
+    for device in db.session.scalars(sa.select(Device)).all():
+        revoke_device(device=device, actor=("system", "test"))
+    db.session.commit()
+
+
+def test_a_revoked_key_registers_again_and_keeps_the_queue(live_server):
+    """PROTOCOL.md: 401 revoked_device_key → register again; keep your queue."""
+    phone = SiagaClient(live_server, sleep=lambda s: None)
+    old_key = phone.register(phone="+6281234567890")
+    op = phone.sos("fire", -2.88, 103.84, "rumah terbakar")
+    _revoke_all_devices()
+    assert phone.flush(deadline_s=10)                     # no traceback, no lost op
+    assert phone.key != old_key and phone.receipts()[op]["status"] == "applied"
+    reports = fetch(sa.select(Report))
+    assert len(reports) == 1 and reports[0].caller_phone == "+6281234567890"
+
+
+def test_a_responder_phone_does_not_register_itself_again(live_server):
+    from mobile_contract.client import Fatal
+
+    phone = SiagaClient(live_server, sleep=lambda s: None)
+    phone.register(kind="responder")
+    phone.queue("responder.location", {"lat": -2.88, "lon": 103.84})
+    _revoke_all_devices()
+    try:
+        phone.flush(deadline_s=1)
+    except Fatal as exc:
+        assert exc.status == 401 and exc.code == "revoked_device_key"
+    else:
+        raise AssertionError("a revoked responder phone must surface the 401")
+    assert len(phone.queued()) == 1                        # kept for after the sign-in
+
+
+def test_the_command_line_client_reports_a_refusal_without_a_traceback(live_server, tmp_path):
+    import subprocess
+    import sys
+
+    store = str(tmp_path / "phone.db")
+    run = lambda *args: subprocess.run(  # noqa: E731
+        [sys.executable, "-m", "mobile_contract.client", "--url", live_server, "--store", store,
+         *args], capture_output=True, text=True, timeout=60)
+    assert run("register", "--kind", "responder").returncode == 0
+    assert run("sos", "fire", "-2.88", "103.84").returncode == 0
+    _revoke_all_devices()
+    result = run("sync")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "revoked_device_key" in result.stderr and "queued ops kept" in result.stderr

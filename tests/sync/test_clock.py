@@ -45,3 +45,10 @@ def test_future_gnss_fix_is_ignored():
     at = T0 - timedelta(minutes=5)
     when = captured_time(clock(0), at, T0 + timedelta(days=1))
     assert (when.at, when.source) == (at, "device_corrected")
+
+
+def test_an_old_fix_never_backdates_a_report():
+    # The phone's clock is right; the fix it carries is an hour old (last known location).
+    at = T0 - timedelta(minutes=2)
+    when = captured_time(clock(0), at, at - timedelta(hours=1))
+    assert (when.at, when.source, when.flagged) == (at, "device_corrected", False)

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from backend.reports.models import Report
-from tests.helpers import count, create_op, fetch, now_iso, register, row_counts, sync
+from tests.helpers import count, create_op, fetch, now_iso, register, row_counts, sos, sync
 
 
 def test_create_applies_and_returns_receipt(client):
@@ -264,6 +264,20 @@ WHOLE_REQUEST_ERRORS = [
     ("truncated gzip", lambda: gzip.compress(json.dumps(_envelope()).encode())[:-12],
      {"Content-Encoding": "gzip"}, 400, "malformed_gzip"),
     ("brotli", lambda: b"xx", {"Content-Encoding": "br"}, 415, "unsupported_content_encoding"),
+    ("text/plain", lambda: json.dumps(_envelope()).encode(), {"Content-Type": "text/plain"},
+     415, "unsupported_media_type"),
+    ("form", lambda: b"protocol=1", {"Content-Type": "application/x-www-form-urlencoded"},
+     415, "unsupported_media_type"),
+    # Matches the published pattern, exceeds the 64-bit columns: a 4xx the phone recovers
+    # from (cursor: null), never a 5xx it retries forever.
+    ("cursor beyond 64 bits", lambda: json.dumps(_envelope(
+        cursor="c1.9999999999999999999.9999999999999999999")).encode(), {}, 422,
+     "invalid_cursor"),
+    ("NUL in device_time", lambda: json.dumps(_envelope(
+        device_time="2026-11-29T10:00:00Z\u0000 ignored")).encode(), {}, 422,
+     "validation_error"),
+    ("junk after device_time", lambda: json.dumps(_envelope(
+        device_time="2026-11-29T10:00:00Z99")).encode(), {}, 422, "validation_error"),
 ]
 
 
@@ -334,3 +348,34 @@ def test_a_gzipped_batch_of_twenty_sos_costs_a_few_hundred_bytes_each():
     single = gzip.compress(json.dumps({"protocol": 1, "device_time": now_iso(), "cursor": None,
                                        "ops": ops[:1]}, separators=(",", ":")).encode())
     assert len(single) * 8 / 10_000 < 1.0  # under a second of a 10 kbit/s link
+
+
+def test_every_element_of_ops_gets_its_own_answer_whatever_its_json_type(client):
+    """A queue holding one null (or a number, a list...) must never be stuck for good."""
+    key = register(client)
+    good = create_op()
+    ops = [None, 1, "x", [], {}, True, good]
+    results = sync(client, key, ops).get_json()["results"]
+    assert [r["status"] for r in results] == ["rejected"] * 6 + ["applied"]
+    assert [r["code"] for r in results[:6]] == ["invalid_op"] * 4 + ["invalid_op_id", "invalid_op"]
+    assert results[6]["id"] == good["id"] and count("reports") == 1
+
+
+@pytest.mark.parametrize("name,op", [
+    ("integer as boolean", lambda: create_op(silent=1)),
+    ("string as boolean", lambda: create_op(silent="true")),
+    ("NUL in the op time", lambda: dict(create_op(), at="2026-11-29T10:00:00Z\x00junk")),
+    ("escape character in the note", lambda: create_op(note="api \x1b[2J")),
+    ("NUL in the note", lambda: create_op(note="api\x00")),
+])
+def test_strict_types_and_no_control_characters_per_op(client, name, op):
+    key = register(client)
+    result, = sync(client, key, [op()]).get_json()["results"]
+    assert result["status"] == "rejected", result
+    assert count("reports") == 0
+
+
+def test_line_breaks_in_a_note_are_free_text_and_kept(client):
+    key = register(client)
+    ref = sos(client, key, note="rumah terbakar\ndekat masjid")
+    assert ref and fetch(sa.select(Report.note)) == ["rumah terbakar\ndekat masjid"]

@@ -22,8 +22,9 @@ muteToggle(document.getElementById('sound-toggle'));
 notificationButton(document.getElementById('notify-enable'));
 
 /** The time a report has been waiting for triage, ticking (see tick()). */
+// role=timer is not announced each second (the list itself is an aria-live region).
 const waitClock = r => el('span', {class: 'waiting', 'data-since': r.received_at,
-  title: t('waiting')}, el('span', {class: 'clock'}, clock(secondsSince(r.received_at))));
+  title: t('waiting'), role: 'timer', 'aria-live': 'off'}, el('span', {class: 'clock'}, clock(secondsSince(r.received_at))));
 const secondsSince = iso => (Date.now() - Date.parse(iso)) / 1000;
 
 function reportLine(r, {live = false} = {}) {

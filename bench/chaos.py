@@ -1,0 +1,372 @@
+"""The chaos matrix: the whole stack under faults, with reference offline clients as phones.
+
+nginx → gunicorn (2 workers) → a private PostgreSQL and a private Redis → `flask worker` →
+the FCM stand-in, all real processes (bench/stack.py). For each fault, a crowd of phones
+(mobile_contract/client.py: persistent queue, backoff, Retry-After) comes back online with
+1–3 queued SOS each while an operator confirms reports and dispatches units (alerts through
+the outbox), and the fault strikes mid-run. Then it checks, from the database and the
+stand-in: every queued report stored exactly once, every committed alert delivered or
+visibly failed.
+
+    ./dev chaos                              # 200 phones per fault, every fault
+    ./dev chaos --phones 30 --faults worker_kill,postgres_restart
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import signal
+import socket
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import requests
+import sqlalchemy as sa
+
+from bench.stack import (Gunicorn, PrivatePostgres, PrivateRedis, PushWorker, StandIn, app_env,
+                         nginx, prepare_database)
+from mobile_contract.client import SiagaClient
+
+CATEGORIES = ("fire", "health", "accident", "natural_disaster")
+# Musi Banyuasin, roughly: phones report from across the regency.
+LAT, LON = (-3.1, -1.9), (103.3, 104.5)
+
+
+@dataclass
+class Result:
+    fault: str
+    sent: int = 0
+    stored: int = 0
+    lost: int = 0
+    duplicated: int = 0
+    alerts_committed: int = 0
+    alerts_delivered: int = 0
+    alerts_failed_visibly: int = 0
+    alerts_unsettled: int = 0
+    p99_ms: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.lost == 0 and self.duplicated == 0 and self.alerts_unsettled == 0
+
+
+class Stack:
+    """Every process of the reference deployment, private to this run."""
+
+    def __enter__(self):
+        self.folder = tempfile.mkdtemp(prefix="siaga-chaos-")
+        self.pg, self.redis, self.standin = PrivatePostgres(), PrivateRedis(), StandIn()
+        self.env = app_env(self.pg.url, REDIS_URL=self.redis.url, FCM_ENDPOINT=self.standin.url,
+                           TRUSTED_PROXIES=1, ESCALATION_SECONDS="default=3600",
+                           REGISTRATION_LIMIT_PER_ADDRESS="100000/minute",
+                           REGISTRATION_LIMIT_GLOBAL="100000/minute")
+        prepare_database(self.env)
+        self.web = Gunicorn(self.env)
+        self.worker = PushWorker(self.env)
+        self._nginx = nginx(os.path.join(self.folder, "nginx"), self.web.port)
+        self.port = self._nginx.__enter__()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.db = sa.create_engine(self.pg.url, pool_pre_ping=True)
+        return self
+
+    def __exit__(self, *exc):
+        self._nginx.__exit__(*exc)
+        for part in (self.worker, self.web, self.standin, self.redis):
+            part.stop()
+        self.db.dispose()
+        self.pg.destroy()
+
+    def query(self, sql: str, **params):
+        for attempt in range(20):  # the fault may still be restarting PostgreSQL
+            try:
+                with self.db.connect() as conn:
+                    return conn.execute(sa.text(sql), params).all()
+            except sa.exc.OperationalError:
+                time.sleep(0.5)
+        raise RuntimeError("database unreachable")
+
+
+class Operator:
+    """A console user over HTTP (session cookie + CSRF), as the console does it."""
+
+    def __init__(self, base: str, username: str = "operator1"):
+        self.base, self.http = base, requests.Session()
+        token = self.http.get(base + "/v1/operator/session", timeout=30).json()["csrf_token"]
+        signed = self.http.post(base + "/v1/operator/session", timeout=10,
+                                json={"username": username, "password": "siaga112-demo"},
+                                headers={"X-CSRF-Token": token})
+        signed.raise_for_status()
+        self.csrf = signed.json()["csrf_token"]
+
+    def get(self, path):
+        return self.http.get(self.base + path, timeout=30)
+
+    def post(self, path, body=None):
+        return self.http.post(self.base + path, json=body or {}, timeout=10,
+                              headers={"X-CSRF-Token": self.csrf})
+
+
+def token(unit_id: int, suffix: str = "") -> str:
+    return f"chaos-token-{unit_id:04d}{suffix}"
+
+
+class Crews:
+    """One signed-in responder phone per unit, each with its own push token."""
+
+    def __init__(self, base: str, units: list[dict]):
+        self.base, self.keys = base, {}
+        for unit in units:
+            key = requests.post(base + "/v1/devices", timeout=10, json={
+                "platform": "android", "app_version": "chaos", "kind": "responder"}).json()[
+                "device_key"]
+            auth = {"Authorization": f"Bearer {key}"}
+            requests.post(base + "/v1/responder/session", headers=auth, timeout=10, json={
+                "username": unit["call_sign"].lower(), "password": "siaga112-demo"}
+            ).raise_for_status()
+            requests.put(base + "/v1/responder/push-token", headers=auth, timeout=10,
+                         json={"token": token(unit["id"])}).raise_for_status()
+            self.keys[unit["id"]] = key
+
+    def complete(self, unit_id: int, dispatch_id: int) -> None:
+        for _ in range(20):
+            try:
+                answer = requests.post(f"{self.base}/v1/responder/dispatches/{dispatch_id}/status",
+                                       json={"status": "completed"}, timeout=10,
+                                       headers={"Authorization": f"Bearer {self.keys[unit_id]}"})
+                if answer.status_code < 500:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.5)
+
+
+def _timed(phone: SiagaClient, latencies: list[float]) -> None:
+    request = phone._request
+
+    def timed(method, path, body=None, **kwargs):
+        started = time.monotonic()
+        try:
+            return request(method, path, body, **kwargs)
+        finally:
+            if path == "/v1/sync":
+                latencies.append(time.monotonic() - started)
+    phone._request = timed
+
+
+def _slow_clients(port: int, count: int, stop: threading.Event) -> None:
+    sockets = []
+    for _ in range(count):
+        with_timeout = socket.create_connection(("127.0.0.1", port), timeout=5)
+        with_timeout.setblocking(False)
+        sockets.append(with_timeout)
+    header = b"GET /v1/health HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 1000
+    position = 0
+    while not stop.wait(2) and position < len(header):
+        for sock in sockets:
+            try:
+                sock.send(header[position:position + 1])
+            except OSError:
+                pass
+        position += 1
+    for sock in sockets:
+        sock.close()
+
+
+class Faults:
+    """Each fault: start() mid-run, stop() a few seconds later."""
+
+    def __init__(self, stack: Stack, rng: random.Random):
+        self.stack, self.rng = stack, rng
+        self._stop = threading.Event()
+        self.extra_ops: list[str] = []
+
+    def start(self, name: str) -> None:
+        s = self.stack
+        if name == "worker_kill":          # kill -9 a web worker in the middle of batches
+            os.kill(self.rng.choice(s.web.workers()), signal.SIGKILL)
+        elif name == "postgres_restart":
+            s.pg.restart()
+        elif name == "redis_down":
+            s.redis.stop()
+        elif name == "fcm_storm":          # 429 with Retry-After, 500s, an unregistered token
+            s.standin.call("/_standin/faults", {
+                "script": [{"status": 429, "retry_after": 1}] * 6 + [{"status": 500}] * 4 +
+                          [{"status": 503}] * 2,
+                "unregistered": [token(1)]})
+        elif name == "slow_clients":
+            self._stop.clear()
+            threading.Thread(target=_slow_clients, args=(s.port, 100, self._stop),
+                             daemon=True).start()
+        elif name == "sos_flood":          # one phone sends 1,000 SOS in 50 batches
+            flooder = SiagaClient(s.base, rng=random.Random(7), backoff_base=0.05,
+                                  backoff_cap=1.0)
+            flooder.register()
+            for _ in range(1000):
+                self.extra_ops.append(flooder.sos("fire", -2.88, 103.85, "flood", silent=True))
+            flooder.batch = 20
+            threading.Thread(target=flooder.flush, kwargs={"deadline_s": 120},
+                             daemon=True).start()
+            self.flooder = flooder
+
+    def stop(self, name: str) -> None:
+        if name == "redis_down":
+            self.stack.redis.start()
+        elif name == "slow_clients":
+            self._stop.set()
+        elif name == "sos_flood":
+            deadline = time.monotonic() + 120
+            while self.flooder.queued() and time.monotonic() < deadline:
+                time.sleep(0.5)
+
+
+FAULTS = ("none", "worker_kill", "postgres_restart", "redis_down", "fcm_storm", "slow_clients",
+          "sos_flood")
+
+
+def run_fault(stack: Stack, crews: Crews, fault: str, phones_n: int, dispatches_n: int,
+              seed: int) -> Result:
+    rng = random.Random(seed)
+    result = Result(fault)
+    stack.standin.call("/_standin/reset", {})
+    latencies: list[float] = []
+    phones = []
+    for i in range(phones_n):
+        phone = SiagaClient(stack.base, rng=random.Random(seed * 1000 + i), backoff_base=0.05,
+                            backoff_cap=1.0, timeout=30)
+        phone.register()
+        for _ in range(rng.randint(1, 3)):
+            phone.sos(rng.choice(CATEGORIES), rng.uniform(*LAT), rng.uniform(*LON), "chaos")
+        _timed(phone, latencies)
+        phones.append(phone)
+    queued = [op["id"] for p in phones for op in p.queued()]
+    faults = Faults(stack, rng)
+    operator = Operator(stack.base)
+    dispatched: list[tuple[int, int]] = []  # (unit id, dispatch id)
+
+    def operate():
+        """Confirm reports as they arrive and send a free unit to each."""
+        used = set()
+        deadline = time.monotonic() + 90
+        while len(dispatched) < dispatches_n and time.monotonic() < deadline:
+            try:
+                inbox = operator.get("/v1/operator/inbox?limit=20").json()["reports"]
+                mine = [r for r in inbox if r["note"] == "chaos"]
+                if not mine:
+                    time.sleep(0.3)
+                    continue
+                number = operator.post(f"/v1/operator/reports/{mine[0]['ref']}/confirm").json()[
+                    "number"]
+                detail = operator.get(f"/v1/operator/incidents/{number}").json()
+                free = [r["unit"]["id"] for r in detail["recommendations"]
+                        if r["unit"]["id"] not in used]
+                if not free:
+                    continue
+                answer = operator.post(f"/v1/operator/incidents/{number}/dispatch",
+                                       {"units": [free[0]]})
+                if answer.status_code == 201:
+                    body = answer.json()[0]
+                    used.add(free[0])
+                    dispatched.append((free[0], body.get("dispatch", body.get("id"))))
+            except (requests.RequestException, ValueError, KeyError):
+                time.sleep(0.3)  # the fault may be on; an operator tries again
+
+    with ThreadPoolExecutor(max_workers=24) as pool:
+        flushes = [pool.submit(p.flush, deadline_s=150) for p in phones]
+        operating = pool.submit(operate)
+        time.sleep(0.5)
+        fault_started = time.monotonic()
+        faults.start(fault)
+        time.sleep(3)
+        faults.stop(fault)
+        fault_window = (fault_started, time.monotonic())
+        done = [f.result() for f in flushes]
+        operating.result()
+    if not all(done):
+        result.notes.append(f"{done.count(False)} phones still had queued ops at the deadline")
+    queued += faults.extra_ops
+    counts = dict(stack.query("SELECT client_op_id, count(*) FROM reports WHERE client_op_id = "
+                              "ANY(:ids) GROUP BY client_op_id", ids=queued))
+    result.sent, result.stored = len(queued), sum(counts.values())
+    result.lost = len(set(queued) - set(counts))
+    result.duplicated = sum(n - 1 for n in counts.values())
+    del fault_window
+    if latencies:
+        ordered = sorted(latencies)
+        result.p99_ms = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000
+
+    ids = [d for _, d in dispatched]
+    settled_by = time.monotonic() + 120  # backoff after a storm: 2, 4, 8, 16 s...
+    while True:
+        rows = dict(stack.query("SELECT status, count(*) FROM push_outbox WHERE dispatch_id = "
+                                "ANY(:ids) GROUP BY status", ids=ids)) if ids else {}
+        if not (rows.get("queued") or rows.get("sending")) or time.monotonic() > settled_by:
+            break
+        time.sleep(1)
+    result.alerts_committed = sum(rows.values())
+    result.alerts_delivered = rows.get("sent", 0)
+    visible = stack.query("SELECT count(*) FROM push_outbox o JOIN dispatches d ON "
+                          "d.id = o.dispatch_id WHERE o.dispatch_id = ANY(:ids) AND o.status IN "
+                          "('failed', 'dropped') AND d.needs_attention", ids=ids)[0][0] \
+        if ids else 0
+    result.alerts_failed_visibly = visible
+    result.alerts_unsettled = result.alerts_committed - result.alerts_delivered - visible
+    if result.alerts_unsettled:
+        result.notes.append(f"outbox: {rows}; attempts: " + ", ".join(
+            f"{status}/{attempts}/{error}" for status, attempts, error in stack.query(
+                "SELECT status, attempts, last_error FROM push_outbox WHERE dispatch_id = "
+                "ANY(:ids)", ids=ids)))
+    at_fcm = {m["message"]["data"]["dispatch"] for m in stack.standin.messages}
+    missing = {str(i) for i, in stack.query(
+        "SELECT dispatch_id FROM push_outbox WHERE dispatch_id = ANY(:ids) AND status = 'sent'",
+        ids=ids)} - at_fcm if ids else set()
+    if missing:
+        result.notes.append(f"{len(missing)} alerts marked sent never reached FCM")
+        result.alerts_unsettled += len(missing)
+    if fault == "fcm_storm":  # give the crew phone a working token again
+        requests.put(stack.base + "/v1/responder/push-token", json={"token": token(1, "again")},
+                     headers={"Authorization": f"Bearer {crews.keys[1]}"}, timeout=30)
+    for unit_id, dispatch_id in dispatched:  # free the units for the next fault
+        crews.complete(unit_id, dispatch_id)
+    return result
+
+
+def run(faults=FAULTS, phones: int = 200, dispatches: int = 5, seed: int = 2026) -> list[Result]:
+    with Stack() as stack:
+        units = Operator(stack.base).get("/v1/operator/units").json()["units"]
+        crews = Crews(stack.base, units)
+        return [run_fault(stack, crews, fault, phones, dispatches, seed + i)
+                for i, fault in enumerate(faults)]
+
+
+def table(results: list[Result]) -> str:
+    lines = [f"{'fault':<17} {'sent':>6} {'stored':>6} {'lost':>5} {'dup':>4} "
+             f"{'alerts':>6} {'deliv.':>6} {'failed':>6} {'open':>5} {'p99 ms':>7}"]
+    for r in results:
+        lines.append(f"{r.fault:<17} {r.sent:>6} {r.stored:>6} {r.lost:>5} {r.duplicated:>4} "
+                     f"{r.alerts_committed:>6} {r.alerts_delivered:>6} "
+                     f"{r.alerts_failed_visibly:>6} {r.alerts_unsettled:>5} {r.p99_ms:>7.0f}"
+                     + (f"  ({'; '.join(r.notes)})" if r.notes else ""))
+    return "\n".join(lines)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--phones", type=int, default=200)
+    parser.add_argument("--dispatches", type=int, default=5)
+    parser.add_argument("--faults", default=",".join(FAULTS))
+    args = parser.parse_args()
+    started = time.monotonic()
+    results = run(args.faults.split(","), args.phones, args.dispatches)
+    print(f"\nChaos matrix: {args.phones} phones per fault, {os.cpu_count()} CPUs, "
+          f"{time.monotonic() - started:.0f} s")
+    print(table(results))
+    raise SystemExit(0 if all(r.ok for r in results) else 1)
+
+
+if __name__ == "__main__":
+    main()

@@ -80,6 +80,9 @@ SENTENCES: dict[str, LazyString] = {
     "responder.sign_out": _l("{actor}: kru keluar dari ponsel"),
     "responder.duty": _l("{actor} {duty}"),
     "device.register": _l("Ponsel {entity} terdaftar ({kind})"),
+    "device.mute": _l("{actor} membisukan ponsel {entity} (laporan banjir tetap disimpan)"),
+    "device.unmute": _l("{actor} membatalkan bisu ponsel {entity}"),
+    "areas.import": _l("{actor} mengimpor wilayah (kecamatan dan desa)"),
     "device.revoke": _l("{actor} mencabut kunci ponsel {entity}"),
     "*": _l("{actor}: {action} {entity}"),
 }

@@ -33,7 +33,7 @@ from backend.auth import (
     signed_in_user,
 )
 from backend.categories import CATEGORY_CODES
-from backend.errors import ApiError
+from backend.errors import ApiError, NotAllowed
 from backend.extensions import db
 from backend.i18n import (
     LOCALES,
@@ -46,6 +46,7 @@ from backend.i18n import (
 from backend.feed.service import feed_head
 from backend.incidents import service as incidents
 from backend.incidents.schemas import IncidentRead
+from backend.places.service import is_kelurahan, list_areas
 from backend.triage.schemas import TriageReport
 from backend.units.service import list_units
 
@@ -115,13 +116,28 @@ JS_MESSAGES = {
     "map_point": _l("Titik peta"),
     "typed_coordinates": _l("Koordinat diketik"),
     "call_place_hint": _l("Ketik nama desa atau klik peta."),
+    "test_traffic": _l("UJI"),
+    "flood_reports": _l("laporan"),
+    "mute": _l("Bisukan"),
+    "unmute": _l("Batal bisukan"),
+    "muted": _l("dibisukan"),
+    "revoke": _l("Cabut kunci perangkat"),
+    "revoke_confirm": _l("Cabut kunci perangkat ini? Ponsel harus mendaftar ulang."),
+    "revoked": _l("kunci dicabut"),
+    "not_live": _l("Tidak langsung: diperbarui tiap 10 detik"),
+    "areas_imported": _l("Impor selesai: %(inserted)s baru, %(updated)s diperbarui, "
+                         "%(unchanged)s tidak berubah."),
+    "areas_refused": _l("Impor ditolak, tidak ada yang disimpan:"),
+    "areas_bad_file": _l("Berkas bukan GeoJSON FeatureCollection yang sah."),
+    "areas_feature": _l("Fitur"),
+    "areas_sending": _l("Mengirim bagian %(part)s dari %(parts)s…"),
 }
 
 
 @bp.app_context_processor
 def _helpers():
     return {"locale": locale, "category": category_label, "status": status_label,
-            "wib": format_time, "csrf_token": csrf_token}
+            "wib": format_time, "csrf_token": csrf_token, "is_kelurahan": is_kelurahan}
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -197,7 +213,8 @@ def inbox():
     if user is None:
         return redirect(url_for("console.login"))
     return _page("console/inbox.html", script="inbox", map=True,
-                 config={"canTriage": user.role in PERMISSIONS["triage"]},
+                 config={"canTriage": user.role in PERMISSIONS["triage"],
+                         "canFeed": user.role in PERMISSIONS["feed"]},
                  categories={code: category_label(code) for code in CATEGORY_CODES})
 
 
@@ -218,7 +235,8 @@ def incident(number):
                  incident_place=IncidentRead().dump(detail["incident"]).get("place"),
                  config={"incident": detail["incident"].number, "cursor": cursor.encode(),
                          "canDispatch": user.role in PERMISSIONS["dispatch"],
-                         "canTriage": user.role in PERMISSIONS["triage"]},
+                         "canTriage": user.role in PERMISSIONS["triage"],
+                         "canFeed": user.role in PERMISSIONS["feed"]},
                  detail=detail, share_url=incidents.share_url(text))
 
 
@@ -228,6 +246,26 @@ def units():
     if user is None:
         return redirect(url_for("console.login"))
     return _page("console/units.html", script="units", units=list_units(actor=user))
+
+
+@bp.route("/areas")
+def areas():
+    """Wilayah: the regency's kecamatan and desa with counts, and the area import (admins)."""
+    user = signed_in_user()
+    if user is None:
+        return redirect(url_for("console.login"))
+    try:
+        listing = list_areas(actor=user)
+    except NotAllowed:
+        abort(403)
+    kecamatan = [a for a in listing["areas"] if a["level"] == "kecamatan"]
+    desa = {}
+    for area in listing["areas"]:
+        if area["level"] == "desa":
+            desa.setdefault(area["parent_code"], []).append(area)
+    return _page("console/areas.html", script="areas", kecamatan=kecamatan, desa=desa,
+                 counts=listing["counts"],
+                 config={"maxBodyBytes": current_app.config["MAX_BODY_BYTES"]})
 
 
 @bp.route("/vendor/leaflet/<path:filename>")

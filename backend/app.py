@@ -6,8 +6,10 @@ import os
 import secrets
 from datetime import timedelta
 from typing import Any, Mapping
+from urllib.parse import urlsplit
 
 from flask import Flask, redirect, url_for
+from flask_talisman import Talisman
 from sqlalchemy.exc import DBAPIError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -29,6 +31,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.request_class = StrictRequest
     configure(app, overrides)
     register_extensions(app)
+    security_headers(app)
     register_blueprints(app)
     register_commands(app)
     return app
@@ -124,6 +127,23 @@ def register_extensions(app: Flask) -> None:
     def protocol_header(response):
         response.headers[PROTOCOL_HEADER[0]] = PROTOCOL_HEADER[1]
         return response
+
+
+def security_headers(app: Flask) -> None:
+    """CSP without inline script (the console has none: page modules + a JSON config block),
+    no framing by anyone, nosniff, a same-origin Referer, HSTS on HTTPS requests (TLS ends at
+    nginx; ProxyFix tells the app the scheme), and the session cookie Secure when configured.
+    Styles may be inline: Leaflet positions map elements with style attributes."""
+    tiles = urlsplit(app.config["MAP_TILE_URL"])
+    tile_origin = f"{tiles.scheme}://{tiles.netloc}" if tiles.netloc else None
+    Talisman(app, force_https=False, frame_options="DENY", referrer_policy="same-origin",
+             session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
+             content_security_policy={
+                 "default-src": "'self'", "script-src": "'self'", "object-src": "'none'",
+                 "style-src": ["'self'", "'unsafe-inline'"],
+                 "img-src": ["'self'", "data:"] + ([tile_origin] if tile_origin else []),
+                 "connect-src": "'self'", "frame-ancestors": "'none'", "base-uri": "'none'",
+                 "form-action": "'self'"})
 
 
 def register_blueprints(app: Flask) -> None:

@@ -11,12 +11,13 @@ from flask import Flask, current_app
 from backend.config import SETTINGS
 from backend.extensions import db
 
-# Demo reports around Musi Banyuasin's towns (coordinates approximate; demo data only).
+# Demo reports in Musi Banyuasin's towns: a few hundred metres off the label point of the
+# town's desa/kelurahan (backend.seed.TOWNS); demo data only.
 DEMO_REPORTS = (
-    ("fire", -2.8851, 103.8467, "[DEMO] Rumah terbakar dekat masjid, Sekayu"),
-    ("accident", -2.6333, 104.2167, "[DEMO] Tabrakan motor di jalan lintas, Sungai Lilin"),
-    ("health", -2.0470, 103.6760, "[DEMO] Warga pingsan, butuh ambulans, Bayung Lencir"),
-    ("natural_disaster", -2.8570, 104.0670, "[DEMO] Banjir naik ke rumah warga, Babat Toman"),
+    ("fire", "Sekayu", "[DEMO] Rumah terbakar dekat masjid, Sekayu"),
+    ("accident", "Sungai Lilin", "[DEMO] Tabrakan motor di jalan lintas, Sungai Lilin"),
+    ("health", "Bayung Lencir", "[DEMO] Warga pingsan, butuh ambulans, Bayung Lencir"),
+    ("natural_disaster", "Babat Toman", "[DEMO] Banjir naik ke rumah warga, Babat Toman"),
 )
 
 
@@ -107,6 +108,8 @@ def register(app: Flask) -> None:
         except ApiError as exc:
             detail = json.dumps(exc.details, ensure_ascii=False)[:2000] if exc.details else ""
             raise click.ClickException(f"{exc.message} {detail}".strip()) from None
+        except ValueError as exc:  # not JSON at all
+            raise click.ClickException(f"not a GeoJSON file: {exc}") from None
         db.session.commit()
         click.echo(f"regency {result.regency}: {result.inserted} inserted, "
                    f"{result.updated} updated, {result.unchanged} unchanged")
@@ -135,7 +138,9 @@ def _seed_demo(regency) -> None:
     from backend.db import utcnow
     from backend.devices.models import Device
     from backend.devices.service import register_device
+    from backend.places.service import demo_label_point
     from backend.reports.service import NewReport, create_reports
+    from backend.seed import TOWNS
 
     if db.session.scalar(sa.select(Device).where(Device.app_version == "demo-seed")):
         return
@@ -144,9 +149,11 @@ def _seed_demo(regency) -> None:
     now = utcnow()
     create_reports(device=device, reports=[
         NewReport(client_op_id=str(uuid.uuid4()), category=cat, note=note, silent=False,
-                  lat=lat, lon=lon, accuracy_m=15.0, location_source="gps",
+                  lat=demo_label_point(TOWNS[town])[0] + 0.002,
+                  lon=demo_label_point(TOWNS[town])[1] + 0.002, accuracy_m=15.0,
+                  location_source="gps",
                   location_fix_at=None, device_captured_at=now - timedelta(minutes=7 * i),
                   captured_at=now - timedelta(minutes=7 * i), time_source="device_corrected",
                   clock_offset_ms=0, clock_skew_flagged=False)
-        for i, (cat, lat, lon, note) in enumerate(DEMO_REPORTS)])
+        for i, (cat, town, note) in enumerate(DEMO_REPORTS)])
     click.echo(f"demo device {device.id} key: {key}")

@@ -95,6 +95,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PLACE_TOLERANCE_M", float, 1000.0,
             "A point in no desa takes the nearest desa within this many metres (GPS error, "
             "simplified borders); farther away it is outside the regency (shown, never dropped)."),
+    Setting("PLACE_ASSIGN", _bool, True,
+            "Assign each report's desa/kecamatan at ingest. Off only to measure what it costs "
+            "(bench/ingest.py); reports then carry no place."),
 )
 
 

@@ -5,6 +5,12 @@ connections, writing the same rows per report (report, op receipt, change, audit
 one transaction per batch. The ratio HTTP / raw is the figure to watch; absolute numbers
 depend on the machine.
 
+Desa assignment: the database holds Musi Banyuasin's 240 desa polygons and every SOS lands
+near a desa (most inside one, some in the gaps between polygons); batch-20 ingestion runs on
+two servers side by side — one assigning each report's desa in the same transaction, one
+with PLACE_ASSIGN=false — alternating for --rounds rounds, so the cost of assignment is read
+from one run.
+
     ./dev bench                      # defaults: 8 s per scenario, 16 connections
     ./dev bench --seconds 20 --connections 32
 """
@@ -32,25 +38,41 @@ from bench.common import fresh_postgres
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DB = "siaga112_bench"
+_POINTS: list[tuple[float, float]] = []
 
 
 def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat()
 
 
+def sos_points(n: int = 5000) -> list[tuple[float, float]]:
+    """Points around the desa label points (within ~1.5 km), the same for every scenario."""
+    import random
+
+    from backend.places.service import _demo_rows
+
+    labels = [(r["label_lat"], r["label_lon"]) for r in _demo_rows() if r["level"] == "desa"]
+    rng = random.Random(112)
+    return [(lat + rng.uniform(-0.013, 0.013), lon + rng.uniform(-0.013, 0.013))
+            for lat, lon in (rng.choice(labels) for _ in range(n))]
+
+
 def make_op(i: int) -> dict:
+    lat, lon = _POINTS[i % len(_POINTS)] if _POINTS else (-2.88 + i * 1e-5, 103.84)
     return {"id": str(uuid.uuid4()), "type": "report.create", "at": now_iso(),
             "data": {"category": "fire", "note": "rumah terbakar dekat masjid",
-                     "location": {"lat": -2.88 + i * 1e-5, "lon": 103.84, "accuracy_m": 12,
-                                  "source": "gps"}}}
+                     "location": {"lat": lat, "lon": lon, "accuracy_m": 12, "source": "gps"}}}
 
 
 # ---------------------------------------------------------------- database setup
 
-def prepare_database() -> str:
-    url = fresh_postgres(DB)
+def prepare_database(name: str = DB) -> str:
+    url = fresh_postgres(name)
     env = dict(os.environ, DATABASE_URL=url, FLASK_APP="backend")
-    for cmd in (["flask", "db", "upgrade"], ["flask", "seed"]):
+    areas = os.path.join(ROOT, "backend", "places", "data", "musi-banyuasin")
+    for cmd in (["flask", "db", "upgrade"], ["flask", "seed"],
+                ["flask", "areas", "import", *(os.path.join(areas, f) for f in (
+                    "kabupaten.geojson", "kecamatan.geojson", "desa.geojson"))]):
         subprocess.run([os.path.join(sys.prefix, "bin", cmd[0]), *cmd[1:]], cwd=ROOT, env=env,
                        check=True, capture_output=True)
     return url
@@ -128,7 +150,8 @@ def http_worker(port, keys, batch, stop_at, out, lock):
         i += 1
         body = gzip.compress(json.dumps({"protocol": 1, "device_time": now_iso(),
                                          "cursor": cursors[key],
-                                         "ops": [make_op(n) for n in range(batch)]}).encode())
+                                         "ops": [make_op(i * batch + n)
+                                                 for n in range(batch)]}).encode())
         started = time.perf_counter()
         conn.request("POST", "/v1/sync", body=body, headers={
             "Authorization": f"Bearer {key}", "Content-Type": "application/json",
@@ -192,6 +215,14 @@ def wait_for(port):
     raise SystemExit("gunicorn did not start")
 
 
+def start_server(url, port, args, **extra_env):
+    env = dict(os.environ, DATABASE_URL=url, PORT=str(port), ACCESS_LOG="",
+               WEB_WORKERS=str(args.web_workers), WEB_THREADS=str(args.web_threads), **extra_env)
+    return subprocess.Popen([os.path.join(sys.prefix, "bin", "gunicorn"), "-c",
+                             "gunicorn.conf.py", "backend:create_app()"], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=8)
@@ -199,18 +230,21 @@ def main():
     parser.add_argument("--processes", type=int, default=2, help="load-generator processes")
     parser.add_argument("--web-workers", type=int, default=(os.cpu_count() or 1) + 1)
     parser.add_argument("--web-threads", type=int, default=2)
-    parser.add_argument("--port", type=int, default=8190)
+    parser.add_argument("--port", type=int, default=8190,
+                        help="the server assigning desa; the one without listens on port+1")
+    parser.add_argument("--rounds", type=int, default=2,
+                        help="alternating rounds of batch-20 with and without desa assignment")
+    parser.add_argument("--db", default=DB, help="PostgreSQL database (dropped and created)")
     args = parser.parse_args()
-    url = prepare_database()
+    url = prepare_database(args.db)
     dsn = psycopg_dsn(url)
+    _POINTS[:] = sos_points()
 
-    env = dict(os.environ, DATABASE_URL=url, PORT=str(args.port), ACCESS_LOG="",
-               WEB_WORKERS=str(args.web_workers), WEB_THREADS=str(args.web_threads))
-    server = subprocess.Popen([os.path.join(sys.prefix, "bin", "gunicorn"), "-c",
-                               "gunicorn.conf.py", "backend:create_app()"], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    servers = [start_server(url, args.port, args),
+               start_server(url, args.port + 1, args, PLACE_ASSIGN="false")]
     try:
         wait_for(args.port)
+        wait_for(args.port + 1)
         keys = []
         c = http.client.HTTPConnection("127.0.0.1", args.port)
         for _ in range(args.connections * 4):
@@ -221,31 +255,79 @@ def main():
         with psycopg.connect(dsn) as conn:
             device_ids = [r[0] for r in conn.execute("SELECT id FROM devices ORDER BY id")]
 
+        def run(kind, pool, batch, port=args.port):
+            stop = time.perf_counter() + args.seconds
+            return measure(kind, lambda w, b=batch, pool=pool, stop=stop: (
+                *((dsn,) if kind == "raw" else (port,)), pool[w::args.connections], b, stop),
+                args.connections, args.processes, args.seconds)
+
         rows = {}
         for batch in (1, 20):
-            for kind, name, pool in (("raw", "raw SQL", device_ids),
-                                     ("http", "HTTP /v1/sync", keys)):
-                stop = time.perf_counter() + args.seconds
-                rows[f"{name}, batch {batch}"] = measure(
-                    kind, lambda w, b=batch, pool=pool, stop=stop: (
-                        *((dsn,) if kind == "raw" else (args.port,)), pool[w::args.connections],
-                        b, stop), args.connections, args.processes, args.seconds)
+            rows[f"raw SQL, batch {batch}"] = run("raw", device_ids, batch)
+            rows[f"HTTP /v1/sync, batch {batch}"] = run("http", keys, batch)
+        with_desa, without = [], []
+        for _ in range(args.rounds):  # alternate, so drift on a shared machine hits both
+            without.append(run("http", keys, 20, args.port + 1))
+            with_desa.append(run("http", keys, 20))
+        with psycopg.connect(dsn) as conn:
+            placed = conn.execute("SELECT count(*) FILTER (WHERE desa_code IS NOT NULL), "
+                                  "count(*) FILTER (WHERE place_distance_m > 0), count(*) "
+                                  "FROM reports").fetchone()
     finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(20)
+        for server in servers:
+            server.send_signal(signal.SIGTERM)
+        for server in servers:
+            server.wait(20)
 
+    # The assignment alone, in process: one locate() round trip for a batch of 20 points.
+    from backend import create_app
+    from backend.places.service import locate
+
+    app = create_app({"DATABASE_URL": url, "PUSH_THREAD": False})
+    with app.app_context():
+        batches = [_POINTS[i * 20:(i + 1) * 20] for i in range(200)]
+        locate(1, batches[0])
+        timings = []
+        for batch in batches:
+            started = time.perf_counter()
+            locate(1, batch)
+            timings.append(1000 * (time.perf_counter() - started))
+    locate_ms = statistics.median(timings)
+
+    def mean(results):
+        return {k: statistics.mean(r[k] for r in results) for k in
+                ("reports_per_s", "p50_ms", "p95_ms")} | {
+            "reports": sum(r["reports"] for r in results),
+            "errors": sum(r["errors"] for r in results)}
+
+    rows["HTTP batch 20, no desa"] = mean(without)
+    rows["HTTP batch 20, with desa"] = mean(with_desa)
     print(f"\nIngestion, {args.connections} connections, {args.seconds:g} s per scenario, "
           f"{os.cpu_count()} CPUs, gunicorn {args.web_workers}x{args.web_threads}")
     print(f"{'scenario':28} {'reports/s':>10} {'p50 ms':>8} {'p95 ms':>8} {'errors':>6} "
           f"{'vs raw':>7}")
     for name, r in rows.items():
-        raw = rows[name.replace("HTTP /v1/sync", "raw SQL")]
+        raw = rows["raw SQL, batch 20" if "batch 20" in name else "raw SQL, batch 1"]
         ratio = r["reports_per_s"] / raw["reports_per_s"]
         print(f"{name:28} {r['reports_per_s']:10.0f} {r['p50_ms']:8.1f} {r['p95_ms']:8.1f} "
               f"{r['errors']:6d} {ratio:7.2f}")
+    cost = 1 - rows["HTTP batch 20, with desa"]["reports_per_s"] / rows[
+        "HTTP batch 20, no desa"]["reports_per_s"]
+    print(f"\nDesa assignment, batch 20 ({args.rounds} alternating rounds): "
+          f"{100 * cost:+.1f}% throughput cost, p50 "
+          f"{rows['HTTP batch 20, no desa']['p50_ms']:.1f} → "
+          f"{rows['HTTP batch 20, with desa']['p50_ms']:.1f} ms (target: ≤ 10%)")
+    print(f"locate() alone, batch of 20 (in process, 200 batches): p50 {locate_ms:.2f} ms = "
+          f"{100 * locate_ms / rows['HTTP /v1/sync, batch 20']['p50_ms']:.1f}% of the HTTP "
+          f"batch-20 p50")
+    print(f"reports placed in a desa: {placed[0]} of {placed[2]} "
+          f"({placed[1]} by the nearest desa within the tolerance); the rest came from the "
+          f"server without assignment or fell outside")
     os.makedirs(os.path.join(ROOT, "bench", "results"), exist_ok=True)
     with open(os.path.join(ROOT, "bench", "results", "ingest.json"), "w") as f:
-        json.dump({"args": vars(args), "rows": rows}, f, indent=2)
+        json.dump({"args": vars(args), "rows": rows, "desa_cost": cost,
+                   "locate_p50_ms": locate_ms,
+                   "rounds": {"with_desa": with_desa, "without": without}}, f, indent=2)
 
 
 if __name__ == "__main__":

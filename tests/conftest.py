@@ -1,7 +1,8 @@
 """Test fixtures: every database test runs on SQLite and again on PostgreSQL + PostGIS.
 
 The schema is built by `alembic upgrade head` (never create_all). Each test starts from
-empty tables plus the seeded regencies; tests/test_isolation.py proves it.
+empty tables plus the seeded regencies and Musi Banyuasin's administrative areas (reference
+data, see KEPT); tests/test_isolation.py proves it.
 
 SIAGA_TEST_BACKENDS=sqlite (or postgres) narrows the run; the default is both, and a missing
 PostgreSQL is an error, not a skip.
@@ -18,6 +19,7 @@ from flask.testing import FlaskClient
 
 from backend import create_app
 from backend.extensions import db
+from backend.feed.slots import FeedSlots
 from backend.ratelimit import MemoryCounter
 
 POSTGRES_ADMIN_URL = os.environ.get("SIAGA_TEST_POSTGRES_ADMIN",
@@ -112,14 +114,25 @@ def app(db_backend, _apps):
     app = _apps[name]
     app.extensions["siaga.counter"] = MemoryCounter()  # login throttling starts afresh too
     app.extensions["siaga.limits"].reset()
+    # Streams of an earlier test's browser may still hold slots until their next write.
+    app.extensions["siaga.feed_slots"] = FeedSlots(app.config["FEED_MAX_PER_WORKER"],
+                                                   app.config["FEED_MAX_PER_USER"])
     with app.app_context():
         _reset(db.engine)
         yield app
         db.session.remove()
 
 
+# Reference data kept between tests: the seeded regencies (stable ids) and Musi Banyuasin's
+# administrative areas, loaded once per database and loaded again only after a test changed
+# them (loading 256 polygons into PostGIS costs ~0.2 s; checking costs one small query).
+KEPT = ("regencies", "areas")
+_AREAS_LOADED: dict[str, tuple] = {}
+
+
 def _reset(engine) -> None:
-    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    tables = [t.name for t in reversed(db.metadata.sorted_tables) if t.name not in KEPT]
+    codes = [code for code, _ in REGENCIES]
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
             conn.execute(sa.text("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE"))
@@ -128,10 +141,36 @@ def _reset(engine) -> None:
                 conn.execute(sa.text(f"DELETE FROM {table}"))
             conn.execute(sa.text("DELETE FROM sqlite_sequence")) if conn.execute(sa.text(
                 "SELECT 1 FROM sqlite_master WHERE name='sqlite_sequence'")).first() else None
+        seeded = sa.bindparam("codes", codes, expanding=True)
+        conn.execute(sa.text("DELETE FROM areas WHERE regency_id NOT IN (SELECT id FROM "
+                             "regencies WHERE code IN :codes)").bindparams(seeded))
+        conn.execute(sa.text("DELETE FROM regencies WHERE code NOT IN :codes").bindparams(
+            seeded))
         for code, name in REGENCIES:
+            if conn.execute(sa.text("UPDATE regencies SET name = :n, timezone = 'Asia/Jakarta',"
+                                    " is_demo = false WHERE code = :c"),
+                            {"c": code, "n": name}).rowcount:
+                continue
             conn.execute(sa.text("INSERT INTO regencies (code, name, timezone, is_demo, created_at)"
                                  " VALUES (:c, :n, 'Asia/Jakarta', false, :t)"),
                          {"c": code, "n": name, "t": datetime.now(timezone.utc)})
+    _restore_areas(engine)
+
+
+def _restore_areas(engine) -> None:
+    from backend.places.service import load_demo_areas
+    from backend.regencies.models import Regency
+
+    fingerprint = "SELECT count(*), max(id), max(updated_at) FROM areas"
+    with engine.connect() as conn:
+        now = tuple(conn.execute(sa.text(fingerprint)).one())
+    if _AREAS_LOADED.get(str(engine.url)) == now:
+        return
+    db.session.execute(sa.text("DELETE FROM areas"))
+    load_demo_areas(db.session.scalar(sa.select(Regency).where(Regency.code == "1606")))
+    db.session.commit()
+    with engine.connect() as conn:
+        _AREAS_LOADED[str(engine.url)] = tuple(conn.execute(sa.text(fingerprint)).one())
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ def register(client, **overrides) -> str:
     return response.get_json()["device_key"]
 
 
-def create_op(category="fire", lat=-2.9128, lon=103.8282, **data) -> dict:
+def create_op(category="fire", lat=-2.8851, lon=103.8467, **data) -> dict:
     return {"id": str(uuid.uuid4()), "type": "report.create", "at": now_iso(),
             "data": {"category": category,
                      "location": {"lat": lat, "lon": lon, "accuracy_m": 12, "source": "gps"},

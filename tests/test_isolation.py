@@ -12,3 +12,4 @@ def test_b_does_not_see_what_a_wrote(client):
     assert count("reports") == 0
     assert count("devices") == 0
     assert count("regencies") == 2
+    assert count("areas") == 256  # Musi Banyuasin's areas: reference data, kept

@@ -15,6 +15,9 @@ from backend.feed.service import Cursor, read_changes
 
 FEED_SECONDS = 55     # a stream ends before proxies time out; EventSource reconnects itself
 FEED_POLL_S = 0.5
+# A closed browser is noticed only when a write fails: a comment every few seconds frees its
+# thread and its feed slot soon after (a reload must not lock the operator out of the feed).
+KEEPALIVE_S = 5
 
 
 @blp.route("/feed")
@@ -52,7 +55,7 @@ def feed():
                 data = json.dumps({"id": c.seq, "type": c.type, "data": c.data})
                 yield f"id: {cursor.encode()}\nevent: change\ndata: {data}\n\n"
                 last_sent = time.monotonic()
-            if time.monotonic() - last_sent > 15:
+            if time.monotonic() - last_sent > KEEPALIVE_S:
                 yield ": keep-alive\n\n"
                 last_sent = time.monotonic()
             time.sleep(FEED_POLL_S)

@@ -37,7 +37,7 @@ def inbox(args):
 @blp.doc(security=SESSION_SECURITY)
 @blp.arguments(CallReportArgs)
 @blp.response(201, TriageReport)
-@blp.errors(STAFF_ERRORS)
+@blp.errors({**STAFF_ERRORS, 404: "desa_not_found"})
 def create_call_report(args):
     """Enter a report taken by a voice call."""
     return commit(triage.create_call_report(actor=current_user(), **args))

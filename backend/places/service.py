@@ -289,12 +289,13 @@ def _demo_rows() -> tuple[dict, ...]:
 
 
 def load_demo_areas(regency: Regency) -> ImportResult | None:
-    """Musi Banyuasin's shipped areas (see data/musi-banyuasin/SOURCES.md) for its regency.
+    """Musi Banyuasin's shipped areas (see data/musi-banyuasin/SOURCES.md) for its regency,
+    unless it has areas already (`flask areas import` updates them).
 
-    The files are parsed and validated once per process; loading them again is one insert
-    (or, when they are there already, one read that finds them unchanged).
+    The files are parsed and validated once per process; loading them is one insert.
     """
-    if regency.code != "1606":
+    if regency.code != "1606" or db.session.scalar(
+            sa.select(sa.func.count()).select_from(Area).where(Area.regency_id == regency.id)):
         return None
     return _upsert(regency, list(_demo_rows()), ("system", "seed"))
 
@@ -335,7 +336,6 @@ class _RegencyAreas:
                         Area.regency_id == self.regency_id, Area.level == "desa",
                         Area.geojson.is_not(None)).order_by(Area.code)).all()
                 geoms = np.array([shape(json.loads(r.geojson)) for r in rows], dtype=object)
-                shapely.prepare(geoms)
                 self._tree = ([r.code for r in rows], [r.parent_code for r in rows], geoms,
                               shapely.STRtree(geoms))
             return self._tree
@@ -386,7 +386,7 @@ def locate(regency_id: int, points: list[tuple[float | None, float | None] | Non
     wanted = [i for i, p in enumerate(points)
               if p is not None and p[0] is not None and p[1] is not None]
     result = [NOWHERE] * len(points)
-    if not wanted:
+    if not wanted or not current_app.config.get("PLACE_ASSIGN", True):
         return result
     lats = [float(points[i][0]) for i in wanted]
     lons = [float(points[i][1]) for i in wanted]
@@ -397,6 +397,9 @@ def locate(regency_id: int, points: list[tuple[float | None, float | None] | Non
     return result
 
 
+# `regency_id + 0` and `level || ''` keep the planner off ix_areas_regency_level: with one
+# regency that index matches every desa and ST_Covers would run on all of them per point;
+# the GiST index on geom finds the one or two candidates whatever the table holds.
 LOCATE_SQL = sa.text("""
 WITH pts AS (
   SELECT t.i, t.lat, ST_SetSRID(ST_MakePoint(t.lon, t.lat), 4326) AS g
@@ -408,12 +411,12 @@ SELECT pts.i, hit.code, hit.name, hit.parent_code, k.name AS kecamatan, hit.d,
 FROM pts
 LEFT JOIN LATERAL (
   (SELECT a.code, a.name, a.parent_code, 0.0::float8 AS d FROM areas a
-   WHERE a.regency_id = :regency AND a.level = 'desa' AND ST_Covers(a.geom, pts.g)
+   WHERE ST_Covers(a.geom, pts.g) AND a.regency_id + 0 = :regency AND a.level || '' = 'desa'
    ORDER BY a.code LIMIT 1)
   UNION ALL
   (SELECT a.code, a.name, a.parent_code,
           ST_Distance(a.geom::geography, pts.g::geography, false) AS d FROM areas a
-   WHERE a.regency_id = :regency AND a.level = 'desa'
+   WHERE a.regency_id + 0 = :regency AND a.level || '' = 'desa'
      AND a.geom && ST_Expand(pts.g, :tol / 110000.0 / greatest(cos(radians(pts.lat)), 0.05))
      AND ST_DWithin(a.geom::geography, pts.g::geography, :tol, false)
    ORDER BY d, a.code LIMIT 1)

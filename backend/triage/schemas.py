@@ -103,8 +103,9 @@ class CallReportArgs(Schema):
         "description": "A training call: flagged test, never counted."})
     desa_code = StrictString(load_default=None, allow_none=True,
                              validate=validate.Regexp(r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$"),
-                             metadata={"description": "Instead of lat/lon: the caller's desa "
-                                                      "(its label point is the location)."})
+                             metadata={"description": "The caller's desa (Kemendagri code): "
+                                                      "without lat/lon its label point is the "
+                                                      "location. Unknown: 404 desa_not_found."})
 
 
 class InboxArgs(Schema):

@@ -150,16 +150,13 @@ def create_call_report(*, actor: User, category: str, note: str, lat: float | No
     require(actor, "triage")
     now = utcnow()
     source = "manual" if lat is not None else None
-    if desa_code is not None:
-        if lat is not None or lon is not None:
-            raise ValidationFailed("Give lat/lon or desa_code, not both.",
-                                   details={"desa_code": ["not with lat/lon"]})
+    if desa_code is not None:  # the operator's word for the desa; no point → its label point
         found = desa_place(regency_id=actor.regency_id, code=desa_code)
         if found is None:
-            raise ValidationFailed(f"No desa {desa_code} in this regency.",
-                                   details={"desa_code": ["unknown desa"]})
-        place, (lat, lon) = found
-        source = "desa"
+            raise NotFound(f"No desa {desa_code} in this regency.", code="desa_not_found")
+        place, point = found
+        if lat is None or lon is None:
+            (lat, lon), source = point, "desa"
     else:
         place = locate(actor.regency_id, [(lat, lon)])[0]
     report = Report(regency_id=actor.regency_id, device_id=None, category=category, note=note,

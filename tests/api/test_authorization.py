@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import pytest
 
+from backend.places.service import DEMO_SET, read_geojson
 from tests.helpers import Console, register, sos
+
+KECAMATAN = read_geojson(DEMO_SET / "kecamatan.geojson")["features"][0]
 
 ANYONE_STAFF = {"operator": 200, "supervisor": 200, "admin": 200}
 TRIAGE = {"operator": 200, "supervisor": 200, "admin": 403}
@@ -32,6 +35,11 @@ ENDPOINTS = [
     ("get", "/v1/operator/units", None, ANYONE_STAFF),
     ("post", "/v1/operator/units/{unit}/duty", {"on_duty": True}, ANYONE_STAFF),
     ("get", "/v1/operator/audit", None, AUDIT),
+    ("get", "/v1/operator/places/areas.geojson?level=kecamatan", None, ANYONE_STAFF),
+    ("get", "/v1/operator/places/search?q=sekayu", None, ANYONE_STAFF),
+    ("get", "/v1/admin/areas", None, ADMIN_ONLY),
+    ("post", "/v1/admin/areas", {"type": "FeatureCollection", "features": [KECAMATAN]},
+     ADMIN_ONLY),
     ("get", "/v1/admin/agencies", None, ADMIN_ONLY),
     ("post", "/v1/admin/agencies", {"type": "police", "name": "Polsek Baru"},
      {**ADMIN_ONLY, "admin": 201}),

@@ -165,8 +165,8 @@ def test_incident_state_machine_refuses_impossible_moves(client, staff):
 def test_recommendation_follows_routing_and_duty(client, staff):
     key = register(client)
     console = Console(client, "operator1")
-    number = console.post(f"/v1/operator/reports/{sos(client, key, category='health')}/confirm",
-                          json={}).get_json()["number"]
+    ref = sos(client, key, category="health", lat=SEKAYU[0], lon=SEKAYU[1])
+    number = console.post(f"/v1/operator/reports/{ref}/confirm", json={}).get_json()["number"]
     units = console.get(f"/v1/operator/incidents/{number}").get_json()["recommendations"]
     assert {u["unit"]["agency_type"] for u in units} == {"health"}
     distances = [u["distance_m"] for u in units]

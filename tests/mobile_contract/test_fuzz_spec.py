@@ -51,6 +51,9 @@ def staff_operations(app):
     schema = schemathesis.openapi.from_wsgi("/v1/openapi.json", app)
     schema = schema.include(path_regex=r"^/v1/(operator|admin)/").exclude(
         path_regex=r"^/v1/operator/(session|feed)$")  # sign-out/in and the endless stream
+    # A valid polygon is beyond JSON Schema, so schema-valid bodies are rightly refused with
+    # 422; the area import's validation is tested in tests/api/test_places.py instead.
+    schema = schema.exclude(method="POST", path="/v1/admin/areas")
     return [result.ok() for result in schema.get_all_operations()]
 
 

@@ -30,6 +30,7 @@ const secondsSince = iso => (Date.now() - Date.parse(iso)) / 1000;
 function reportLine(r, {live = false} = {}) {
   return [el('strong', {}, categoryLabel(r.category)),
     r.silent ? el('span', {class: 'badge silent'}, t('silent')) : null,
+    r.test ? el('span', {class: 'badge test'}, t('test_traffic')) : null,
     live && r.status === 'received' ? waitClock(r) : null,
     el('span', {class: 'muted'}, ` ${r.ref} · ${wib(r.captured_at)}`,
       r.waited_s >= 60 ? ` · ${t('waited')} ${waited(r.waited_s)}` : ''),
@@ -79,6 +80,7 @@ async function refresh() {
      'data-ref': r.ref, tabindex: 0, onclick: () => select(r.ref),
      onkeydown: ev => { if (ev.key === 'Enter') select(r.ref); }}, reportLine(r, {live: true}))));
   document.getElementById('empty').hidden = reports.length > 0;
+  renderFloods(data.floods);
   badge(waiting.length);
   announce(fresh);
   markers.clearLayers();
@@ -87,6 +89,30 @@ async function refresh() {
       .bindTooltip(textNode(`${r.ref} ${categoryLabel(r.category)}`))
       .on('click', () => select(r.ref)).addTo(markers));
   return data.cursor;
+}
+
+// Possible floods: one row per device beyond its SOS rate, after every real report. All of
+// its reports are stored; the newest opens like any report (its history lists the rest).
+function renderFloods(floods) {
+  document.getElementById('flood-section').hidden = floods.length === 0;
+  document.getElementById('floods').replaceChildren(...floods.map(f => el('li',
+    {class: 'flood', 'data-device': f.device_id},
+    el('strong', {}, `${f.count} ${t('flood_reports')}`), ' ',
+    f.muted ? el('span', {class: 'badge'}, t('muted')) : null,
+    f.revoked ? el('span', {class: 'badge'}, t('revoked')) : null,
+    f.caller_phone ? phoneWithCopy(f.caller_phone) : null,
+    el('div', {class: 'report', tabindex: 0, onclick: () => select(f.newest.ref)},
+      reportLine(f.newest)),
+    config.canTriage ? el('div', {class: 'actions'},
+      el('button', {class: 'mute', onclick: async () => {
+        await api('POST', `/v1/operator/devices/${f.device_id}/mute`, {muted: !f.muted});
+        refresh();
+      }}, f.muted ? t('unmute') : t('mute')),
+      f.revoked ? null : el('button', {class: 'revoke', onclick: async () => {
+        if (!window.confirm(t('revoke_confirm'))) return;
+        await api('POST', `/v1/operator/devices/${f.device_id}/revoke`);
+        refresh();
+      }}, t('revoke'))) : null)));
 }
 
 async function incidents() {
@@ -193,5 +219,5 @@ if (form) {
 
 const cursor = await refresh();
 incidents();
-follow({cursor, indicator: document.getElementById('live'),
+follow({cursor, indicator: document.getElementById('live'), enabled: config.canFeed,
   onChange: () => { refresh(); incidents(); }});

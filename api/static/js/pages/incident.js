@@ -70,7 +70,7 @@ if (note) note.addEventListener('submit', async ev => {
 });
 
 const mine = change => change && change.data && change.data.incident === number;
-follow({cursor: config.cursor, indicator: document.getElementById('live'),
+follow({cursor: config.cursor, indicator: document.getElementById('live'), enabled: config.canFeed,
   onChange: changes => {
     // This incident's changes, and units changing state (they change the recommendations);
     // position fixes alone are too frequent to re-render for.

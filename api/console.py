@@ -24,8 +24,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from backend.accounts.service import PERMISSIONS, authenticate_user
-from backend.audit.service import audit_log
+from backend.accounts.service import PERMISSIONS, sign_in_staff
 from backend.auth import (
     check_csrf,
     client_address,
@@ -85,6 +84,25 @@ JS_MESSAGES = {
     "distance": _l("jarak"),
     "needs_attention": _l("Perlu tindakan: unit tidak menjawab / menolak / tak terjangkau"),
     "request_failed": _l("Permintaan gagal."),
+    # Administration, audit and history pages (api/console_admin.py).
+    "edit": _l("Ubah"), "save": _l("Simpan"), "cancel": _l("Batal"),
+    "retire": _l("Pensiunkan"), "reactivate": _l("Aktifkan kembali"),
+    "active": _l("Aktif"), "retired": _l("Pensiun"), "disabled": _l("Nonaktif"),
+    "disable": _l("Nonaktifkan"), "enable": _l("Aktifkan"),
+    "reset_password": _l("Atur ulang kata sandi"), "new_password": _l("Kata sandi baru"),
+    "password_reset_done": _l("Kata sandi diganti; sesi pengguna ini berakhir."),
+    "saved": _l("Tersimpan."), "move": _l("Pindahkan"),
+    "on_duty": _l("Siaga"), "off_duty": _l("Tidak siaga"),
+    "click_map": _l("Klik peta untuk menempatkan pos."),
+    "older": _l("Lebih lama"), "oldest_reached": _l("Awal log tercapai."),
+    "no_results": _l("Tidak ada hasil."), "never": _l("belum pernah"),
+    "last_admin": _l("Admin terakhir kabupaten tidak dapat dinonaktifkan atau diturunkan."),
+    "unit_on_dispatch": _l("Unit sedang bertugas; selesaikan atau alihkan dulu."),
+    "username_taken": _l("Nama pengguna sudah dipakai."),
+    "check_input": _l("Periksa isian yang ditandai."),
+    "role_operator": _l("Operator"), "role_supervisor": _l("Supervisor"),
+    "role_admin": _l("Admin"),
+    "lang_id": _l("Bahasa Indonesia"), "lang_en": _l("Inggris"),
     "new_report": _l("Laporan baru"),
     "voice_call": _l("telepon"),
     "copy": _l("Salin"),
@@ -157,13 +175,15 @@ def login():
     error = None
     if request.method == "POST":
         try:
-            user = authenticate_user(username=request.form.get("username", ""),
-                                     password=request.form.get("password", ""),
-                                     client=client_address(),
-                                     counter=current_app.extensions["siaga.counter"])
+            user = sign_in_staff(username=request.form.get("username", ""),
+                                 password=request.form.get("password", ""),
+                                 client=client_address(),
+                                 counter=current_app.extensions["siaga.counter"])
         except ApiError as exc:
-            db.session.commit()  # keep nothing but make the failure count visible
-            error = _("Nama pengguna atau kata sandi salah.") if exc.status == 401 else exc.message
+            db.session.commit()  # the refused attempt stays in the audit log
+            error = _("Nama pengguna atau kata sandi salah.") if exc.status == 401 else \
+                _("Akun kru masuk lewat aplikasi responder, bukan konsol.") \
+                if exc.code == "not_staff" else exc.message
             return render_template("console/login.html", error=error), exc.status
         login_session(user)
         db.session.commit()
@@ -278,20 +298,9 @@ def areas():
                  config={"maxBodyBytes": current_app.config["MAX_BODY_BYTES"]})
 
 
-@bp.route("/audit")
-def audit():
-    user = signed_in_user()
-    if user is None:
-        return redirect(url_for("console.login"))
-    try:
-        events = audit_log(actor=user)
-    except NotAllowed:
-        abort(403)
-    return _page("console/audit.html", events=events)
-
-
 @bp.route("/vendor/leaflet/<path:filename>")
 def leaflet(filename):
     return send_from_directory(LEAFLET_DIR, filename, max_age=86400)
 
 
+from api import console_admin  # noqa: E402,F401  (admin, audit and history pages)

@@ -4,12 +4,14 @@ The services behind these take plain arguments; this module only reads the reque
 """
 from __future__ import annotations
 
+import functools
 import hmac
 import secrets
 
 from flask import request, session
 
 from backend.accounts.models import User
+from backend.accounts.permissions import require
 from backend.devices.models import Device
 from backend.devices.service import authenticate_device
 from backend.errors import ApiError, Unauthorized
@@ -18,6 +20,7 @@ from backend.extensions import db
 DEVICE_SECURITY = [{"deviceKey": []}]
 SESSION_SECURITY = [{"consoleSession": []}]
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+STAFF_ROLES = ("operator", "supervisor", "admin")
 
 
 def _per_request(name: str, load):
@@ -37,7 +40,8 @@ def current_device() -> Device:
 
 def _load_user() -> User:
     user = db.session.get(User, session.get("uid")) if session.get("uid") else None
-    if user is None or not user.active or session.get("ver") != _session_version(user):
+    if user is None or not user.active or session.get("ver") != _session_version(user) \
+            or user.role not in STAFF_ROLES:  # crew never hold a console session
         raise Unauthorized("Sign in first.", code="not_signed_in")
     return user
 
@@ -92,3 +96,28 @@ def check_csrf() -> None:
 def client_address() -> str:
     # Behind a proxy, TRUSTED_PROXIES makes ProxyFix set remote_addr from X-Forwarded-For.
     return request.remote_addr or "?"
+
+
+def requires(permission: str):
+    """Refuse the view unless the signed-in user has `permission` (401, then 403).
+
+    Place it directly under `@blp.route`, so it runs before flask-smorest parses the
+    arguments: a caller who may not use an endpoint learns nothing of its schema from a 422.
+    """
+    def decorate(view):
+        @functools.wraps(view)
+        def guarded(*args, **kwargs):
+            require(current_user(), permission)
+            return view(*args, **kwargs)
+        return guarded
+    return decorate
+
+
+def require_signed_in_staff(permission: str = "view", *, exempt=()):
+    """A blueprint before_request: every endpoint but `exempt` needs a signed-in staff user
+    with `permission` — checked before any argument is parsed."""
+    def check() -> None:
+        if request.endpoint in exempt or request.method == "OPTIONS":
+            return
+        require(current_user(), permission)
+    return check

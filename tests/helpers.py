@@ -76,6 +76,10 @@ class Console:
         headers = {"X-CSRF-Token": self.csrf, **kwargs.pop("headers", {})}
         return self.client.post(path, headers=headers, **kwargs)
 
+    def patch(self, path, **kwargs):
+        headers = {"X-CSRF-Token": self.csrf, **kwargs.pop("headers", {})}
+        return self.client.patch(path, headers=headers, **kwargs)
+
 
 def sos(client, key, **data) -> str:
     """Sync one SOS from a device; return its report ref."""

@@ -6,12 +6,16 @@ CSRF token in X-CSRF-Token (get one from GET /v1/operator/session, even before l
 """
 from __future__ import annotations
 
-from backend.auth import check_csrf
+from backend.auth import check_csrf, require_signed_in_staff, requires  # noqa: F401
 from backend.extensions import Blueprint, db
 
 blp = Blueprint("operator", __name__, url_prefix="/v1/operator",
                 description="Operator console API (session cookie + CSRF header)")
 blp.before_request(check_csrf)
+# Who before what: a stranger gets 401 and a signed-in user without the permission 403 before
+# any argument is parsed (narrower permissions: @requires under each @blp.route).
+blp.before_request(require_signed_in_staff(
+    exempt={"operator.get_session", "operator.login", "operator.logout"}))
 
 STAFF_ERRORS = {401: "not_signed_in", 403: "forbidden (role) or csrf_failed"}
 

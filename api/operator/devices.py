@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
-from api.operator import STAFF_ERRORS, blp, commit
+from api.operator import STAFF_ERRORS, blp, commit, requires
 from backend.auth import SESSION_SECURITY, current_user
 from backend.devices.service import revoke_regency_device, set_device_muted
 from backend.schemas import StrictBoolean
@@ -22,6 +22,7 @@ class DeviceState(Schema):
 
 
 @blp.route("/devices/<int:device_id>/mute", methods=["POST"])
+@requires("triage")
 @blp.doc(security=SESSION_SECURITY)
 @blp.arguments(MuteArgs)
 @blp.response(200, DeviceState)
@@ -33,6 +34,7 @@ def mute(args, device_id):
 
 
 @blp.route("/devices/<int:device_id>/revoke", methods=["POST"])
+@requires("triage")
 @blp.doc(security=SESSION_SECURITY)
 @blp.response(200, DeviceState)
 @blp.errors({**STAFF_ERRORS, 404: "device_not_found"})

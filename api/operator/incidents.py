@@ -1,7 +1,7 @@
 """Incidents: list, page data with the WhatsApp share text, status, priority, notes, dispatch."""
 from __future__ import annotations
 
-from api.operator import STAFF_ERRORS, blp, commit
+from api.operator import STAFF_ERRORS, blp, commit, requires
 from backend.auth import SESSION_SECURITY, current_user
 from backend.dispatches import service as dispatches
 from backend.dispatches.schemas import DispatchArgs, DispatchRead
@@ -23,9 +23,11 @@ from backend.incidents.schemas import (
 @blp.response(200, IncidentList)
 @blp.errors(STAFF_ERRORS)
 def list_incidents(args):
-    """Incidents of the regency, most urgent first."""
-    return {"incidents": incidents.list_incidents(actor=current_user(), statuses=args["status"],
-                                                  limit=args["limit"])}
+    """Incidents of the regency, most urgent first or newest first; search and page."""
+    rows, next_cursor = incidents.list_incidents(
+        actor=current_user(), statuses=args.pop("status"), categories=args.pop("category"),
+        **args)
+    return {"incidents": rows, "next_cursor": next_cursor}
 
 
 @blp.route("/incidents/<number>")
@@ -41,6 +43,7 @@ def incident_detail(number):
 
 
 @blp.route("/incidents/<number>/status", methods=["POST"])
+@requires("dispatch")
 @blp.doc(security=SESSION_SECURITY)
 @blp.arguments(StatusArgs)
 @blp.response(200, IncidentRead)
@@ -52,6 +55,7 @@ def incident_status(args, number):
 
 
 @blp.route("/incidents/<number>/priority", methods=["POST"])
+@requires("triage")
 @blp.doc(security=SESSION_SECURITY)
 @blp.arguments(PriorityArgs)
 @blp.response(200, IncidentRead)
@@ -62,6 +66,7 @@ def incident_priority(args, number):
 
 
 @blp.route("/incidents/<number>/notes", methods=["POST"])
+@requires("triage")
 @blp.doc(security=SESSION_SECURITY)
 @blp.arguments(NoteArgs)
 @blp.response(201, IncidentRead)
@@ -72,6 +77,7 @@ def incident_note(args, number):
 
 
 @blp.route("/incidents/<number>/dispatch", methods=["POST"])
+@requires("dispatch")
 @blp.doc(security=SESSION_SECURITY)
 @blp.arguments(DispatchArgs)
 @blp.response(201, DispatchRead(many=True))

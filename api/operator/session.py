@@ -6,8 +6,9 @@ from marshmallow import Schema, fields
 
 from api.operator import blp
 from backend.accounts.schemas import Credentials, UserRead
-from backend.accounts.service import authenticate_user
+from backend.accounts.service import sign_in_staff
 from backend.auth import client_address, csrf_token, login_session, signed_in_user
+from backend.errors import ApiError
 from backend.extensions import db
 
 
@@ -26,13 +27,17 @@ def get_session():
 @blp.route("/session", methods=["POST"])
 @blp.arguments(Credentials)
 @blp.response(200, SessionRead)
-@blp.errors({401: "invalid_credentials", 403: "csrf_failed",
+@blp.errors({401: "invalid_credentials", 403: "csrf_failed, not_staff (crew accounts)",
              429: "rate_limited: 5 failures per username and client in 15 minutes"})
 def login(args):
-    """Sign in to the console."""
-    user = authenticate_user(username=args["username"], password=args["password"],
+    """Sign in to the console (staff only; refused attempts are audited)."""
+    try:
+        user = sign_in_staff(username=args["username"], password=args["password"],
                              client=client_address(),
                              counter=current_app.extensions["siaga.counter"])
+    except ApiError:
+        db.session.commit()  # the refused attempt stays in the audit log
+        raise
     token = login_session(user)
     db.session.commit()
     return {"user": user, "csrf_token": token}

@@ -1,7 +1,7 @@
 """Triage: the inbox, voice-call reports, confirm, reject, merge, split."""
 from __future__ import annotations
 
-from api.operator import STAFF_ERRORS, blp, commit
+from api.operator import STAFF_ERRORS, blp, commit, requires
 from backend.auth import SESSION_SECURITY, current_user
 from backend.feed.service import feed_head
 from backend.incidents.schemas import IncidentRead
@@ -33,6 +33,7 @@ def inbox(args):
 
 
 @blp.route("/reports", methods=["POST"])
+@requires("triage")
 @blp.doc(security=SESSION_SECURITY)
 @blp.arguments(CallReportArgs)
 @blp.response(201, TriageReport)
@@ -56,6 +57,7 @@ def report_detail(ref):
 
 
 @blp.route("/reports/<ref>/confirm", methods=["POST"])
+@requires("triage")
 @blp.doc(security=SESSION_SECURITY)
 @blp.arguments(ConfirmArgs)
 @blp.response(200, IncidentRead)
@@ -67,6 +69,7 @@ def confirm(args, ref):
 
 
 @blp.route("/reports/<ref>/reject", methods=["POST"])
+@requires("triage")
 @blp.doc(security=SESSION_SECURITY)
 @blp.arguments(RejectArgs)
 @blp.response(200, TriageReport)
@@ -77,6 +80,7 @@ def reject(args, ref):
 
 
 @blp.route("/reports/<ref>/merge", methods=["POST"])
+@requires("triage")
 @blp.doc(security=SESSION_SECURITY)
 @blp.arguments(MergeArgs)
 @blp.response(200, IncidentRead)
@@ -88,6 +92,7 @@ def merge(args, ref):
 
 
 @blp.route("/reports/<ref>/split", methods=["POST"])
+@requires("triage")
 @blp.doc(security=SESSION_SECURITY)
 @blp.response(200, IncidentRead)
 @blp.errors({**STAFF_ERRORS, 404: "report_not_found",

@@ -17,3 +17,5 @@ class UserRead(Schema):
     role = fields.String(required=True)
     locale = fields.String(required=True)
     unit_id = fields.Integer(allow_none=True)
+    active = fields.Boolean(required=True)
+    last_login_at = fields.AwareDateTime(allow_none=True)

@@ -4,11 +4,12 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from backend.audit.schemas import AuditRead
+from backend.categories import CATEGORY_CODES
 from backend.dispatches.schemas import DispatchRead
 from backend.incidents.models import INCIDENT_STATUSES
 from backend.places.schemas import PlaceField
 from backend.places.service import incident_place
-from backend.schemas import StrictString
+from backend.schemas import StrictString, UTCDateTime
 from backend.triage.schemas import TriageReport
 from backend.units.schemas import RecommendationRead, UnavailableUnitRead
 
@@ -32,6 +33,8 @@ class IncidentRead(Schema):
 
 class IncidentList(Schema):
     incidents = fields.List(fields.Nested(IncidentRead), required=True)
+    next_cursor = fields.String(required=True, allow_none=True, metadata={
+        "description": "Pass as cursor for the next page; null on the last page."})
 
 
 class IncidentDetail(Schema):
@@ -63,4 +66,15 @@ class NoteArgs(Schema):
 class IncidentListArgs(Schema):
     status = fields.List(StrictString(validate=validate.OneOf(INCIDENT_STATUSES)),
                          load_default=None)
+    category = fields.List(StrictString(validate=validate.OneOf(CATEGORY_CODES)),
+                           load_default=None)
+    q = StrictString(validate=validate.Length(min=1, max=120), metadata={
+        "description": "Incident number (or its last digits), report ref or desa name."})
+    since = UTCDateTime(metadata={"description": "Created at or after (UTC)."})
+    until = UTCDateTime(metadata={"description": "Created before (UTC)."})
+    order = StrictString(load_default="urgent", validate=validate.OneOf(["urgent", "newest"]),
+                         metadata={"description": "urgent: priority then newest (the live "
+                                                  "board); newest: the history"})
+    cursor = StrictString(validate=validate.Regexp(r"^[1-9]\.[0-9]{1,18}$"),
+                          metadata={"description": "next_cursor of the previous page"})
     limit = fields.Integer(load_default=100, validate=validate.Range(1, 500))

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from backend.accounts.models import User
 from backend.accounts.service import actor_ref, require
+from backend.audit.describe import describe_events
 from backend.audit.models import AuditEvent
 from backend.audit.service import audit_row, record_events
 from backend.db import utcnow
@@ -22,8 +23,9 @@ from backend.extensions import db
 from backend.feed.service import append_changes, change_row
 from backend.i18n import category_label, format_time
 from backend.incidents.models import INCIDENT_TRANSITIONS, Incident
+from backend.places.models import Area
 from backend.places.service import incident_place
-from backend.reports.models import Report, format_ref
+from backend.reports.models import Report, format_ref, parse_ref
 from backend.text import one_line
 from backend.units.service import describe_units, recommend_units, unavailable_units
 
@@ -146,13 +148,71 @@ def set_priority(*, actor: User, number: str, priority: int) -> Incident:
 
 
 
-def list_incidents(*, actor: User, statuses=None, limit: int = 100) -> list[Incident]:
+def _like(text: str) -> str:
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def parse_incident_cursor(cursor: str | None) -> tuple[int, int] | None:
+    """`priority.id` of the last incident of the previous page (both orders); None first."""
+    if not cursor:
+        return None
+    priority, _, last = cursor.partition(".")
+    if not (priority.isdigit() and last.isdigit() and len(priority) == 1 and len(last) < 19):
+        raise ValidationFailed("Bad cursor.", code="invalid_cursor",
+                               details={"cursor": ["use next_cursor of the previous page"]})
+    return int(priority), int(last)
+
+
+def list_incidents(*, actor: User, statuses=None, limit: int = 100, q: str | None = None,
+                   categories=None, since=None, until=None, order: str = "urgent",
+                   cursor: str | None = None) -> tuple[list[Incident], str | None]:
+    """Incidents of the regency — the live board (most urgent first) or the history (newest
+    first, resolved and closed ones included) — and the cursor of the next page (keyset).
+
+    `q` finds an incident by its number ("112-2026-000003" or just 3), a report's ref
+    ("R-000012") or the name of its desa (areas.name, case-insensitive, part of it).
+    """
     require(actor, "view")
+    after = parse_incident_cursor(cursor)
     query = sa.select(Incident).where(Incident.regency_id == actor.regency_id)
     if statuses:
         query = query.where(Incident.status.in_(statuses))
-    return list(db.session.scalars(
-        query.order_by(Incident.priority, Incident.created_at.desc()).limit(limit)))
+    if categories:
+        query = query.where(Incident.category.in_(categories))
+    if since:
+        query = query.where(Incident.created_at >= since)
+    if until:
+        query = query.where(Incident.created_at < until)
+    if q and q.strip():
+        query = query.where(_matches(actor, q.strip()))
+    if order == "urgent":
+        if after:
+            query = query.where(sa.or_(Incident.priority > after[0], sa.and_(
+                Incident.priority == after[0], Incident.id < after[1])))
+        query = query.order_by(Incident.priority, Incident.id.desc())
+    else:
+        if after:
+            query = query.where(Incident.id < after[1])
+        query = query.order_by(Incident.id.desc())
+    rows = list(db.session.scalars(query.limit(limit + 1)))
+    if len(rows) <= limit:
+        return rows, None
+    rows, last = rows[:limit], rows[limit - 1]
+    return rows, f"{last.priority}.{last.id}"
+
+
+def _matches(actor: User, q: str):
+    """The search condition of list_incidents (number, report ref, desa name)."""
+    conditions = [Incident.desa_code.in_(sa.select(Area.code).where(
+        Area.regency_id == actor.regency_id, Area.name.ilike(_like(q), escape="\\")))]
+    number = parse_incident_number(q) or (int(q) if q.isdigit() and len(q) < 19 else None)
+    if number:
+        conditions.append(Incident.id == number)
+    report_id = parse_ref(q.upper())
+    if report_id:
+        conditions.append(Incident.id.in_(sa.select(Report.incident_id).where(
+            Report.id == report_id, Report.regency_id == actor.regency_id)))
+    return sa.or_(*conditions)
 
 
 def incident_detail(*, actor: User, number: str) -> dict:
@@ -164,10 +224,10 @@ def incident_detail(*, actor: User, number: str) -> dict:
         Dispatch.incident_id == incident.id).order_by(Dispatch.id)))
     entities = [("incident", incident.number)] + [("report", r.ref) for r in reports] + [
         ("dispatch", str(d.id)) for d in dispatches]
-    timeline = list(db.session.scalars(sa.select(AuditEvent).where(
+    timeline = describe_events(list(db.session.scalars(sa.select(AuditEvent).where(
         AuditEvent.regency_id == actor.regency_id,
         sa.tuple_(AuditEvent.entity_type, AuditEvent.entity_id).in_(entities))
-        .order_by(AuditEvent.at, AuditEvent.id)))
+        .order_by(AuditEvent.at, AuditEvent.id))))
     here = [d.unit_id for d in dispatches if d.status in ACTIVE_DISPATCH]
     where = {"regency_id": incident.regency_id, "category": incident.category,
              "lat": incident.lat, "lon": incident.lon, "exclude_unit_ids": here}

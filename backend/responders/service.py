@@ -5,14 +5,15 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from backend.accounts.models import User
-from backend.accounts.service import authenticate_user
+from backend.accounts.service import add_user, authenticate_user, get_user, require
 from backend.audit.service import record_event
 from backend.db import utcnow
 from backend.devices.models import Device
-from backend.errors import NotAllowed, Unauthorized
+from backend.errors import NotAllowed, NotFound, Unauthorized
 from backend.extensions import db
 from backend.feed.service import append_changes, change_row
-from backend.units.service import record_unit_fix
+from backend.units.models import Unit
+from backend.units.service import get_unit, record_unit_fix
 
 
 def sign_in_responder(*, device: Device, username: str, password: str, client: str,
@@ -88,3 +89,42 @@ def record_location(*, device: Device, responder: User, lat: float, lon: float,
                                      "lat": lat, "lon": lon, "at": at.isoformat()})])
 
 
+
+
+# ---- administration (admins) ----
+
+def list_responders(*, actor: User) -> list[dict]:
+    """The regency's crew accounts with their unit and how many phones they are signed in on,
+    in one query."""
+    require(actor, "admin")
+    phones = (sa.select(sa.func.count(Device.id)).where(Device.user_id == User.id,
+                                                        Device.revoked_at.is_(None))
+              .correlate(User).scalar_subquery())
+    rows = db.session.execute(
+        sa.select(User, Unit.name, Unit.call_sign, phones.label("devices"))
+        .outerjoin(Unit, Unit.id == User.unit_id)
+        .where(User.regency_id == actor.regency_id, User.role == "responder")
+        .order_by(Unit.name, User.name)).all()
+    return [{"user": user, "unit_name": unit_name, "unit_call_sign": call_sign,
+             "devices_signed_in": devices} for user, unit_name, call_sign, devices in rows]
+
+
+def create_responder(*, actor: User, unit_id: int, **account) -> User:
+    """Create a crew account on one of the regency's units."""
+    unit = get_unit(actor=actor, unit_id=unit_id)
+    return add_user(actor=actor, role="responder", unit_id=unit.id, **account)
+
+
+def set_responder_unit(*, actor: User, user_id: int, unit_id: int) -> User:
+    """Move a crew member to another unit of the regency (their alerts follow)."""
+    user = get_user(actor=actor, user_id=user_id, lock=True)
+    if user.role != "responder":
+        raise NotFound(f"No responder {user_id}.", code="responder_not_found")
+    unit = get_unit(actor=actor, unit_id=unit_id)
+    if user.unit_id != unit.id:
+        before, user.unit_id = user.unit_id, unit.id
+        record_event(regency_id=user.regency_id, actor=("user", actor.id),
+                     action="responder.update", entity=("user", user.id),
+                     before={"unit_id": before}, after={"unit_id": unit.id})
+        db.session.flush()
+    return user

@@ -51,7 +51,8 @@ class UnitRead(Schema):
     lat = fields.Float(required=True)
     lon = fields.Float(required=True)
     on_duty = fields.Boolean(required=True)
-    active = fields.Boolean(metadata={"description": "false: retired."})
+    agency_id = fields.Integer(required=True)
+    active = fields.Boolean(required=True, metadata={"description": "false: retired"})
     # Present where the service derived them (unit list, recommendations).
     availability = fields.Nested(AvailabilityRead, allow_none=True)
     position = fields.Nested(PositionRead, allow_none=True)

@@ -27,7 +27,7 @@ from backend.audit.service import record_event
 from backend.db import dialect_name, in_range, utcnow
 from backend.devices.models import Device
 from backend.dispatches.models import ACTIVE_DISPATCH, ENDED_UNANSWERED, UNIT_STATE, Dispatch
-from backend.errors import NotFound, ValidationFailed
+from backend.errors import InvalidTransition, NotFound, ValidationFailed
 from backend.extensions import db
 from backend.feed.service import append_changes, change_row
 from backend.geo import distance_m
@@ -438,9 +438,7 @@ def create_unit(*, actor: User, agency_id: int, name: str, call_sign: str, post_
                 lat: float, lon: float, on_duty: bool = True) -> Unit:
     """Add a unit at a post to one of the regency's agencies."""
     require(actor, "admin")
-    agency = db.session.get(Agency, agency_id)
-    if agency is None or agency.regency_id != actor.regency_id:
-        raise NotFound(f"No agency {agency_id}.", code="agency_not_found")
+    agency = get_agency(actor=actor, agency_id=agency_id)
     unit = Unit(regency_id=actor.regency_id, agency_id=agency.id, name=name, call_sign=call_sign,
                 post_name=post_name, lat=lat, lon=lon, on_duty=on_duty)
     db.session.add(unit)
@@ -464,13 +462,83 @@ def set_unit_duty(*, actor: User, unit_id: int, on_duty: bool) -> Unit:
     return unit
 
 
-def list_units(*, actor: User) -> list[UnitView]:
+def list_units(*, actor: User, include_retired: bool = False) -> list[UnitView]:
     """The regency's units (with their agency, availability, position and crew phones),
-    grouped by agency type — three statements whatever the number of units."""
-    require(actor, "view")
-    return describe_units(list(db.session.scalars(
-        sa.select(Unit).join(Unit.agency).options(contains_eager(Unit.agency))
-        .where(Unit.regency_id == actor.regency_id).order_by(Agency.type, Unit.name))))
+    grouped by agency type — three statements whatever the number of units; retired units
+    only when asked (the admin pages)."""
+    require(actor, "admin" if include_retired else "view")
+    query = (sa.select(Unit).join(Unit.agency).options(contains_eager(Unit.agency))
+             .where(Unit.regency_id == actor.regency_id))
+    if not include_retired:
+        query = query.where(Unit.active.is_(True))
+    return describe_units(list(db.session.scalars(query.order_by(Agency.type, Unit.name))))
+
+
+UNIT_FIELDS = ("name", "call_sign", "post_name", "lat", "lon", "active")
+
+
+def update_unit(*, actor: User, unit_id: int, **fields) -> Unit:
+    """Edit a unit: name, call sign, post (name and place), retire (active=False) or bring
+    it back. A unit on an open dispatch cannot be retired."""
+    require(actor, "admin")
+    unknown = sorted(set(fields) - set(UNIT_FIELDS))
+    if unknown:
+        raise ValidationFailed("Unknown unit fields.", details={f: ["unknown"] for f in unknown})
+    unit = get_unit(actor=actor, unit_id=unit_id)
+    unit = db.session.scalar(sa.select(Unit).where(Unit.id == unit.id).with_for_update(of=Unit)
+                             .execution_options(populate_existing=True))
+    changes = {k: v for k, v in fields.items() if v is not None and getattr(unit, k) != v}
+    if not changes:
+        return unit
+    if changes.get("active") is False:
+        if db.session.scalar(sa.select(Dispatch.id).where(
+                Dispatch.unit_id == unit.id, Dispatch.status.in_(ACTIVE_DISPATCH)).limit(1)):
+            raise InvalidTransition("The unit is on an open dispatch; finish or reassign it "
+                                    "first.", code="unit_on_dispatch")
+    before = {k: getattr(unit, k) for k in changes}
+    for key, value in changes.items():
+        setattr(unit, key, value)
+    unit.updated_at = utcnow()
+    action = {True: "unit.reactivate", False: "unit.retire"}.get(changes.get("active"),
+                                                                    "unit.update")
+    record_event(regency_id=unit.regency_id, actor=("user", actor.id), action=action,
+                 entity=("unit", unit.id), before=before, after=changes)
+    append_changes([change_row(regency_id=unit.regency_id, type="unit.updated",
+                               data={"unit": unit.id, **changes})])
+    db.session.flush()
+    return unit
+
+
+def get_agency(*, actor: User, agency_id: int) -> Agency:
+    agency = db.session.get(Agency, agency_id) if in_range(agency_id, big=False) else None
+    if agency is None or agency.regency_id != actor.regency_id:
+        raise NotFound(f"No agency {agency_id}.", code="agency_not_found")
+    return agency
+
+
+_UNSET = object()
+
+
+def update_agency(*, actor: User, agency_id: int, name: str | None = None,
+                  phone: str | None | object = _UNSET) -> Agency:
+    """Edit an agency's name or phone (phone None clears it)."""
+    require(actor, "admin")
+    agency = get_agency(actor=actor, agency_id=agency_id)
+    wanted = {"name": name} if name is not None else {}
+    if phone is not _UNSET:
+        wanted["phone"] = phone
+    changes = {k: v for k, v in wanted.items() if getattr(agency, k) != v}
+    if changes:
+        before = {k: getattr(agency, k) for k in changes}
+        for key, value in changes.items():
+            setattr(agency, key, value)
+        record_event(regency_id=agency.regency_id, actor=("user", actor.id),
+                     action="agency.update", entity=("agency", agency.id), before=before,
+                     after=changes)
+        append_changes([change_row(regency_id=agency.regency_id, type="agency.updated",
+                                   data={"agency": agency.id, **changes})])
+        db.session.flush()
+    return agency
 
 
 def list_agencies(*, actor: User) -> list[Agency]:

@@ -100,7 +100,7 @@ def test_incident_page_shows_a_responders_acknowledgement_without_reload(
     expect(page.locator(f"#dispatches li[data-dispatch='{dispatch_id}']")).to_contain_text(
         "diterima unit", timeout=3000)
     expect(page.locator("#incident-status")).to_have_text("diterima unit")
-    expect(page.locator("#timeline")).to_contain_text("ack")
+    expect(page.locator("#timeline")).to_contain_text("menerima tugas")  # the describer's sentence
     assert page.evaluate("window.__sameDocument") is True   # no reload happened
     _shot(page, db_backend, "6-incident-live-ack")
 

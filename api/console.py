@@ -29,6 +29,7 @@ from backend.auth import (
     check_csrf,
     client_address,
     csrf_token,
+    end_session,
     login_session,
     signed_in_user,
 )
@@ -177,8 +178,7 @@ def login():
         try:
             user = sign_in_staff(username=request.form.get("username", ""),
                                  password=request.form.get("password", ""),
-                                 client=client_address(),
-                                 counter=current_app.extensions["siaga.counter"])
+                                 client=client_address())
         except ApiError as exc:
             db.session.commit()  # the refused attempt stays in the audit log
             error = _("Nama pengguna atau kata sandi salah.") if exc.status == 401 else \
@@ -193,7 +193,8 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    session.clear()
+    end_session(signed_in_user())
+    db.session.commit()
     return redirect(url_for("console.login"))
 
 

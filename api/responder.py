@@ -5,7 +5,6 @@ queued ops through /v1/sync when signal is weak.
 """
 from __future__ import annotations
 
-from flask import current_app
 from marshmallow import Schema, fields, validate
 
 from backend.accounts.schemas import Credentials
@@ -88,8 +87,7 @@ def _assignment(dispatch: Dispatch) -> dict:
              429: "rate_limited"})
 def sign_in(args):
     """Sign a crew member in on this phone (binds the phone to their unit)."""
-    user = sign_in_responder(device=current_device(), client=client_address(),
-                             counter=current_app.extensions["siaga.counter"], **args)
+    user = sign_in_responder(device=current_device(), client=client_address(), **args)
     db.session.commit()
     return user
 

@@ -7,8 +7,9 @@ from __future__ import annotations
 import functools
 import hmac
 import secrets
+import time
 
-from flask import request, session
+from flask import current_app, request, session
 
 from backend.accounts.models import User
 from backend.accounts.permissions import require
@@ -41,9 +42,27 @@ def current_device() -> Device:
 def _load_user() -> User:
     user = db.session.get(User, session.get("uid")) if session.get("uid") else None
     if user is None or not user.active or session.get("ver") != _session_version(user) \
-            or user.role not in STAFF_ROLES:  # crew never hold a console session
+            or user.role not in STAFF_ROLES or _expired():  # crew never hold a console session
         raise Unauthorized("Sign in first.", code="not_signed_in")
+    session["seen"] = int(time.time())
     return user
+
+
+def _expired() -> bool:
+    """A session ends SESSION_HOURS after sign-in (a shift), however busy, and after
+    SESSION_IDLE_MINUTES without a request (an open console page's feed keeps it alive)."""
+    now, config = time.time(), current_app.config
+    started, seen = session.get("since", 0), session.get("seen", 0)
+    return now - started > config["SESSION_HOURS"] * 3600 or \
+        now - seen > config["SESSION_IDLE_MINUTES"] * 60
+
+
+def end_session(user: User | None) -> None:
+    """Sign out: this cookie and every copy of it stop working (the user's session epoch
+    moves on, so it ends the user's other sessions too)."""
+    if user is not None:
+        user.session_epoch += 1
+    session.clear()
 
 
 def current_user() -> User:
@@ -73,6 +92,7 @@ def login_session(user: User) -> str:
         session["lang"] = language
     session.permanent = True
     session["uid"], session["ver"] = user.id, _session_version(user)
+    session["since"] = session["seen"] = int(time.time())
     session["csrf"] = secrets.token_urlsafe(24)
     return session["csrf"]
 

@@ -48,7 +48,11 @@ SETTINGS: tuple[Setting, ...] = (
             "Send the console session cookie over HTTPS only (set true behind TLS)."),
     Setting("PASSWORD_HASH_METHOD", str, "scrypt",
             "werkzeug password hash method for console accounts (tests use a cheap one)."),
-    Setting("SESSION_HOURS", int, 12, "Console sessions expire after this many hours (a shift)."),
+    Setting("SESSION_HOURS", int, 12,
+            "Console sessions end this many hours after sign-in (a shift), however busy."),
+    Setting("SESSION_IDLE_MINUTES", int, 60,
+            "Console sessions end after this long without a request (an open console page "
+            "keeps its session alive through its live feed or polling)."),
     Setting("MAP_TILE_URL", str, "",
             "Leaflet tile URL template for the console map, e.g. "
             "https://tile.openstreetmap.org/{z}/{x}/{y}.png. Empty = no tiles (offline)."),
@@ -80,6 +84,12 @@ SETTINGS: tuple[Setting, ...] = (
             "SOS queued and retries after Retry-After (and has SMS)."),
     Setting("REGISTRATION_LIMIT_GLOBAL", str, "1200/minute",
             "Phone registrations per minute for the whole deployment."),
+    Setting("SIGNIN_LIMIT_PER_ADDRESS", str, "30/minute;300/hour",
+            "Console and crew sign-in attempts per client address, any usernames (a call "
+            "centre's shift change signs a dozen people in from one address)."),
+    Setting("SIGNIN_LIMIT_PER_ACCOUNT", str, "5/minute;10/10 minutes;20/hour",
+            "Sign-in attempts for one account from one address: progressively sparser, cleared "
+            "by a success; other addresses are not affected (no lock-out by a stranger)."),
     Setting("SOS_FLOOD_PER_DEVICE", int, 10,
             "Reports one device may create per SOS_FLOOD_WINDOW_S before the next ones are "
             "flagged a possible flood: still stored, collapsed into one inbox row."),

@@ -101,6 +101,14 @@ class RequestLimits:
                 return None
         return None
 
+    def clear(self, name: str, key: str, spec: str) -> None:
+        """Forget what was counted for `key` (a successful sign-in clears its failures)."""
+        for item in parse_many(spec):
+            try:
+                self._limiter.clear(item, name, key)
+            except Exception as exc:  # storage down: nothing to forget
+                log.warning("request limits unavailable, not clearing %s: %s", name, exc)
+
     def reset(self) -> None:
         self._storage.reset()
 

@@ -1,13 +1,13 @@
 """Console sign-in and sign-out."""
 from __future__ import annotations
 
-from flask import current_app, session
 from marshmallow import Schema, fields
 
 from api.operator import blp
 from backend.accounts.schemas import Credentials, UserRead
 from backend.accounts.service import sign_in_staff
-from backend.auth import client_address, csrf_token, login_session, signed_in_user
+from backend.auth import (client_address, csrf_token, end_session, login_session,
+                          signed_in_user)
 from backend.errors import ApiError
 from backend.extensions import db
 
@@ -33,8 +33,7 @@ def login(args):
     """Sign in to the console (staff only; refused attempts are audited)."""
     try:
         user = sign_in_staff(username=args["username"], password=args["password"],
-                             client=client_address(),
-                             counter=current_app.extensions["siaga.counter"])
+                             client=client_address())
     except ApiError:
         db.session.commit()  # the refused attempt stays in the audit log
         raise
@@ -47,5 +46,6 @@ def login(args):
 @blp.response(204)
 @blp.errors({403: "csrf_failed"})
 def logout():
-    """Sign out."""
-    session.clear()
+    """Sign out: this session (and any copy of its cookie) ends for good."""
+    end_session(signed_in_user())
+    db.session.commit()

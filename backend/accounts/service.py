@@ -24,8 +24,6 @@ from backend.errors import (
 from backend.extensions import db
 from backend.regencies.models import Regency
 
-MAX_FAILURES = 5
-FAILURE_WINDOW_S = 15 * 60
 MIN_PASSWORD = 10
 STAFF_ROLES = ("operator", "supervisor", "admin")
 # Verified when the username is unknown, so timing does not reveal which usernames exist.
@@ -159,19 +157,37 @@ def reset_password(*, actor: User, user_id: int, password: str) -> User:
     return user
 
 
-def _check_password(*, username: str, password: str, client: str, counter) -> User:
-    """Check a password. Five failures for a username from one client lock it for 15 min."""
-    key = f"login:{username.lower()}:{client}"
-    if counter.count(key) >= MAX_FAILURES:
-        raise ApiError("Too many failed logins; try again later.", code="rate_limited",
-                       status=429, headers={"Retry-After": str(FAILURE_WINDOW_S)})
-    user = db.session.scalar(sa.select(User).where(User.username == username))
-    if not check_password_hash(user.password_hash if user else _DUMMY_HASH, password) \
-            or user is None or not user.active:
-        counter.increment(key, FAILURE_WINDOW_S)
+def _check_password(*, username: str, password: str, client: str) -> User:
+    """Check a password, with limits counted *before* the deliberately slow hash (atomic in
+    Redis or memory, so a parallel burst cannot slip past them):
+
+    - per client address, whatever the username (SIGNIN_LIMIT_PER_ADDRESS): one address can
+      neither spray accounts nor make the server hash for it all day;
+    - per account *and* address (SIGNIN_LIMIT_PER_ACCOUNT): progressively sparser tries, and
+      only from the address that failed — nobody can lock an operator out from elsewhere.
+    A success clears the account's count for that address.
+    """
+    limits = current_app.extensions["siaga.limits"]
+    config = current_app.config
+    account = f"{username.lower()[:64]}|{client}"
+    for name, key, spec in (("signin:address", client, config["SIGNIN_LIMIT_PER_ADDRESS"]),
+                            ("signin:account", account, config["SIGNIN_LIMIT_PER_ACCOUNT"])):
+        wait = limits.hit(name, key, spec)
+        if wait is not None:
+            raise ApiError("Too many sign-in attempts; try again later.", code="rate_limited",
+                           status=429, headers={"Retry-After": str(int(wait) + 1)},
+                           details={"limit": name.split(":")[1]})
+    found = db.session.execute(sa.select(User.id, User.password_hash, User.active).where(
+        User.username == username)).first()
+    # End the read before hashing: on SQLite every transaction holds the write lock, and a
+    # password check takes a tenth of a second by design (the one place a service ends the
+    # caller's transaction; nothing is pending this early in a sign-in).
+    db.session.rollback()
+    if not check_password_hash(found.password_hash if found else _DUMMY_HASH, password) \
+            or found is None or not found.active:
         raise Unauthorized("Wrong username or password.", code="invalid_credentials")
-    counter.reset(key)
-    return user
+    limits.clear("signin:account", account, config["SIGNIN_LIMIT_PER_ACCOUNT"])
+    return db.session.get(User, found.id)
 
 
 def _signed_in(user: User, client: str) -> User:
@@ -181,18 +197,17 @@ def _signed_in(user: User, client: str) -> User:
     return user
 
 
-def authenticate_user(*, username: str, password: str, client: str, counter) -> User:
+def authenticate_user(*, username: str, password: str, client: str) -> User:
     """Check a password (any role; responder phones use this) and record the sign-in."""
-    return _signed_in(_check_password(username=username, password=password, client=client,
-                                      counter=counter), client)
+    return _signed_in(_check_password(username=username, password=password, client=client),
+                      client)
 
 
-def sign_in_staff(*, username: str, password: str, client: str, counter) -> User:
+def sign_in_staff(*, username: str, password: str, client: str) -> User:
     """Console sign-in: staff only (crew sign in on their phones). Each refused attempt is
     audited with the client address, never the password; the caller commits even on error."""
     try:
-        user = _check_password(username=username, password=password, client=client,
-                               counter=counter)
+        user = _check_password(username=username, password=password, client=client)
     except Unauthorized as exc:
         _audit_failed_login(username, client, exc.code)
         raise

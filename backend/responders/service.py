@@ -16,14 +16,12 @@ from backend.units.models import Unit
 from backend.units.service import get_unit, record_unit_fix
 
 
-def sign_in_responder(*, device: Device, username: str, password: str, client: str,
-                      counter) -> User:
+def sign_in_responder(*, device: Device, username: str, password: str, client: str) -> User:
     """Bind a responder account to this (responder) phone."""
     if device.kind != "responder":
         raise NotAllowed("Register this phone as a responder device first.",
                          code="wrong_device_kind")
-    user = authenticate_user(username=username, password=password, client=client,
-                             counter=counter)
+    user = authenticate_user(username=username, password=password, client=client)
     if user.role != "responder" or user.unit_id is None:
         raise NotAllowed("This account is not a responder of a unit.", code="not_a_responder")
     if user.regency_id != device.regency_id:

@@ -56,6 +56,8 @@ SENTENCES: dict[str, LazyString] = {
     "dispatch.completed": _l("Unit {unit} selesai menangani {incident}"),
     "dispatch.timed_out": _l("Unit {unit} tidak menjawab (batas waktu)"),
     "dispatch.cancelled": _l("{actor} membatalkan tugas unit {unit} untuk {incident}{reason}"),
+    "dispatch.reassigned": _l("{actor} mengalihkan unit {unit} dari {incident} ke {target}"
+                              "{reason}"),
     "dispatch.*": _l("Tugas unit {unit} untuk {incident}: {status}"),
     "unit.create": _l("{actor} menambah unit {entity}"),
     "unit.update": _l("{actor} mengubah unit {entity} ({fields})"),
@@ -269,9 +271,10 @@ def _describe(e: AuditEvent, names: Names, lang: str) -> str:
     elif _int(after.get("unit_id")):
         unit = names.units.get(_int(after["unit_id"]), "?")
     reason = _reason(after.get("reason") or after.get("status_reason"), lang)
-    if e.action in ("dispatch.declined", "dispatch.cancelled") and reason:
+    if e.action in ("dispatch.declined", "dispatch.cancelled", "dispatch.reassigned") \
+            and reason:
         reason = f": {reason}"
-    target = after.get("incident") or after.get("merged_into") or \
+    target = after.get("to") or after.get("incident") or after.get("merged_into") or \
         str(after.get("reason") or "").removeprefix("duplicate of ") or "?"
     values = {
         "actor": actor_name(e, names, lang), "entity": entity_name(e, names, lang),

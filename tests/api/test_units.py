@@ -115,8 +115,11 @@ def test_availability_follows_dispatches_and_duty(client, staff):
     assert units_by_call_sign(console)["DMK-SKY-1"]["availability"]["state"] == "available"
     db.session.execute(sa.update(Unit).where(Unit.id == dmk).values(active=False))
     db.session.commit()
-    assert units_by_call_sign(console)["DMK-SKY-1"]["availability"]["state"] == \
-        "out_of_service"
+    # A retired unit leaves the operators' list; the admins' list shows it out of service.
+    assert "DMK-SKY-1" not in units_by_call_sign(console)
+    admin = Console(client.application.test_client(), "admin")
+    retired_units = {u["call_sign"]: u for u in admin.get("/v1/admin/units").get_json()["units"]}
+    assert retired_units["DMK-SKY-1"]["availability"]["state"] == "out_of_service"
     other = incident(client, console, key)
     retired = console.post(f"/v1/operator/incidents/{other}/dispatch", json={"units": [dmk]})
     assert retired.status_code == 409 and retired.get_json()["error"]["code"] == "unit_retired"

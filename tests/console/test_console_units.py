@@ -111,7 +111,7 @@ def test_incident_page_lists_busy_units_apart_and_reassigns_with_a_reason(
         "dibatalkan")
     expect(page.locator("#dispatches")).to_contain_text("Api lebih besar di sini")
     expect(page.locator("#attention")).to_be_visible()       # left without a unit
-    expect(page.locator(".timeline")).to_contain_text("dispatch.reassigned")
+    expect(page.locator(".timeline")).to_contain_text("mengalihkan unit")
     _shot(page, db_backend, "13-incident-reassigned-from")
 
 

@@ -87,3 +87,46 @@ def test_a_parallel_burst_never_gets_more_password_checks_than_the_limit(app, cl
     for thread in threads:
         thread.join()
     assert len(checks) <= 5 and results.count(429) >= 19     # counted before the hash
+
+
+def test_the_session_cookie_holds_nothing_of_the_password(app, client, staff):
+    import base64
+    import json
+    import zlib
+
+    Console(client, "operator1")
+    payload = _cookie(client).split(".")[0 if not _cookie(client).startswith(".") else 1]
+    raw = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    data = json.loads(zlib.decompress(raw) if _cookie(client).startswith(".") else raw)
+    user = fetch(sa.select(backend_user()).where(backend_user().username == "operator1"))[0]
+    assert set(data) <= {"uid", "ver", "csrf", "since", "seen", "lang", "_permanent"}
+    assert not any(str(v) in user.password_hash for v in data.values() if len(str(v)) > 4)
+
+
+def backend_user():
+    from backend.accounts.models import User
+    return User
+
+
+def test_sign_in_limits_are_shared_by_every_web_process_through_redis(db_backend, staff):
+    """With REDIS_URL (production) the counts are one for all gunicorn workers: two apps
+    taking turns in a burst still get at most 5 password checks for an account."""
+    from redis import Redis
+
+    from backend import create_app
+    from tests.conftest import IsolatedClient
+
+    url = "redis://127.0.0.1:6379/13"
+    Redis.from_url(url).flushdb()
+    apps = []
+    for _ in range(2):
+        worker = create_app({"DATABASE_URL": db_backend[1], "TESTING": True, "REDIS_URL": url,
+                             "PUSH_THREAD": False, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+        worker.test_client_class = IsolatedClient
+        apps.append(worker)
+    try:
+        statuses = [_attempt(apps[i % 2].test_client(), "supervisor", address="10.7.7.7")
+                    .status_code for i in range(8)]
+        assert statuses == [401] * 5 + [429] * 3
+    finally:
+        Redis.from_url(url).flushdb()

@@ -17,7 +17,6 @@ import argparse
 import os
 import random
 import signal
-import socket
 import tempfile
 import threading
 import time
@@ -27,8 +26,17 @@ from dataclasses import dataclass, field
 import requests
 import sqlalchemy as sa
 
-from bench.stack import (Gunicorn, PrivatePostgres, PrivateRedis, PushWorker, StandIn, app_env,
-                         nginx, prepare_database)
+from bench.stack import (
+    Gunicorn,
+    PrivatePostgres,
+    PrivateRedis,
+    PushWorker,
+    StandIn,
+    app_env,
+    nginx,
+    prepare_database,
+    slow_clients,
+)
 from mobile_contract.client import SiagaClient
 
 CATEGORIES = ("fire", "health", "accident", "natural_disaster")
@@ -158,25 +166,6 @@ def _timed(phone: SiagaClient, latencies: list[float]) -> None:
     phone._request = timed
 
 
-def _slow_clients(port: int, count: int, stop: threading.Event) -> None:
-    sockets = []
-    for _ in range(count):
-        with_timeout = socket.create_connection(("127.0.0.1", port), timeout=5)
-        with_timeout.setblocking(False)
-        sockets.append(with_timeout)
-    header = b"GET /v1/health HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 1000
-    position = 0
-    while not stop.wait(2) and position < len(header):
-        for sock in sockets:
-            try:
-                sock.send(header[position:position + 1])
-            except OSError:
-                pass
-        position += 1
-    for sock in sockets:
-        sock.close()
-
-
 class Faults:
     """Each fault: start() mid-run, stop() a few seconds later."""
 
@@ -200,8 +189,7 @@ class Faults:
                 "unregistered": [token(1)]})
         elif name == "slow_clients":
             self._stop.clear()
-            threading.Thread(target=_slow_clients, args=(s.port, 100, self._stop),
-                             daemon=True).start()
+            slow_clients(s.port, 100, self._stop)
         elif name == "sos_flood":          # one phone sends 1,000 SOS in 50 batches
             flooder = SiagaClient(s.base, rng=random.Random(7), backoff_base=0.05,
                                   backoff_cap=1.0)
@@ -279,11 +267,9 @@ def run_fault(stack: Stack, crews: Crews, fault: str, phones_n: int, dispatches_
         flushes = [pool.submit(p.flush, deadline_s=150) for p in phones]
         operating = pool.submit(operate)
         time.sleep(0.5)
-        fault_started = time.monotonic()
         faults.start(fault)
         time.sleep(3)
         faults.stop(fault)
-        fault_window = (fault_started, time.monotonic())
         done = [f.result() for f in flushes]
         operating.result()
     if not all(done):
@@ -294,7 +280,6 @@ def run_fault(stack: Stack, crews: Crews, fault: str, phones_n: int, dispatches_
     result.sent, result.stored = len(queued), sum(counts.values())
     result.lost = len(set(queued) - set(counts))
     result.duplicated = sum(n - 1 for n in counts.values())
-    del fault_window
     if latencies:
         ordered = sorted(latencies)
         result.p99_ms = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000

@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 
@@ -235,3 +236,27 @@ class PushWorker:
 
     def stop(self) -> None:
         stop_process(self.process, signal.SIGTERM)
+
+
+def slow_clients(port: int, count: int, stop: threading.Event) -> None:
+    """The slow-client attack: `count` connections to `port` trickling a request header one
+    byte every 2 s, from a background thread, until `stop` is set (then they close)."""
+    header = b"GET /v1/health HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 1000
+    sockets = []
+    for _ in range(count):
+        sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+        sock.setblocking(False)
+        sockets.append(sock)
+
+    def trickle():
+        position = 0
+        while not stop.is_set() and position < len(header):
+            for sock in sockets:
+                with contextlib.suppress(OSError):  # the server may have dropped it: fine
+                    sock.send(header[position:position + 1])
+            position += 1
+            stop.wait(2)
+        for sock in sockets:
+            sock.close()
+
+    threading.Thread(target=trickle, daemon=True).start()

@@ -6,13 +6,13 @@ from __future__ import annotations
 import http.client
 import json
 import shutil
-import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from bench.stack import slow_clients
 from tests.helpers import create_op, now_iso
 from tests.servers import free_port, gunicorn, nginx
 
@@ -59,34 +59,10 @@ def _sos(port, timeout=SOS_BOUND_S) -> float:
     return time.monotonic() - started
 
 
-def _slow_clients(port, count: int, stop: threading.Event) -> list[socket.socket]:
-    """`count` connections trickling a request header one byte every 2 s, until `stop`."""
-    header = b"GET /v1/health HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 1000
-    sockets = []
-    for _ in range(count):
-        sock = socket.create_connection(("127.0.0.1", port), timeout=5)
-        sock.setblocking(False)
-        sockets.append(sock)
-
-    def trickle():
-        position = 0
-        while not stop.is_set() and position < len(header):
-            for sock in sockets:
-                try:
-                    sock.send(header[position:position + 1])
-                except OSError:
-                    pass
-            position += 1
-            stop.wait(2)
-
-    threading.Thread(target=trickle, daemon=True).start()
-    return sockets
-
-
 def _sos_during_attack(port, attacked_port, count=9):
     """SOS sync times while 100 slow clients attack `attacked_port`; None for a timeout."""
     stop = threading.Event()
-    sockets = _slow_clients(attacked_port, 100, stop)
+    slow_clients(attacked_port, 100, stop)
 
     def timed(_):
         try:
@@ -99,8 +75,6 @@ def _sos_during_attack(port, attacked_port, count=9):
             return list(pool.map(timed, range(count)))
     finally:
         stop.set()
-        for sock in sockets:
-            sock.close()
 
 
 def test_slow_clients_do_not_delay_an_sos(front_door_and_app):

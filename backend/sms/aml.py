@@ -45,6 +45,7 @@ AML_CODES = {
     "missing_field": "A mandatory key is missing or empty.",
     "invalid_format": "A value does not have the format of its key.",
     "out_of_range": "A value is outside its range.",
+    "truncated": "The message does not end with its ml field: it was cut.",
     "length_mismatch": "ml is not the length of the message: truncated or altered.",
 }
 
@@ -107,8 +108,12 @@ def parse_aml_sms(text: str) -> AmlLocation:
     message = (text or "").strip()  # gateways may add a line break; ml counts the message
     if not message.startswith(HEADER):
         raise AmlError("not_aml", None)
+    parts = message.split(";")
+    if not parts[-1].startswith("ml="):
+        # ml closes the message: without it the SMS was cut (or is not AML at all).
+        raise AmlError("truncated", "ml", "the message does not end with ml=<length>")
     fields: dict[str, str] = {}
-    for i, part in enumerate(message.split(";")):
+    for i, part in enumerate(parts):
         key, sep, value = part.partition("=")
         if not sep:
             raise AmlError("malformed", part[:12] or None)

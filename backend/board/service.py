@@ -34,7 +34,8 @@ CANCELLED_DROP = "dispatch cancelled"   # drop_alerts(): the job was called off,
 LIST_LIMIT = 20
 
 
-def _typed_min(column):
+def typed_min(column):
+    """min(column) read back as an aware datetime."""
     # Aggregates bypass the column type (SQLite would hand back text): coerce them back.
     return sa.type_coerce(sa.func.min(column), UTCDateTime)
 
@@ -69,7 +70,7 @@ def waiting_reports(regency_id: int, now: datetime) -> dict:
     """Reports waiting for triage: how many, how many silent, the oldest wait. Flooded
     reports (a phone beyond its SOS rate) are counted apart, as the inbox collapses them."""
     rows = db.session.execute(
-        sa.select(Report.flooded, Report.silent, sa.func.count(), _typed_min(Report.received_at))
+        sa.select(Report.flooded, Report.silent, sa.func.count(), typed_min(Report.received_at))
         .where(Report.regency_id == regency_id, Report.status == "received",
                Report.test.is_(False))
         .group_by(Report.flooded, Report.silent)).all()
@@ -83,7 +84,7 @@ def waiting_reports(regency_id: int, now: datetime) -> dict:
 def open_incidents(regency_id: int, now: datetime) -> list[dict]:
     """Open incidents by state (every state, zeros too) with the oldest one's age."""
     rows = db.session.execute(
-        sa.select(Incident.status, sa.func.count(), _typed_min(Incident.created_at))
+        sa.select(Incident.status, sa.func.count(), typed_min(Incident.created_at))
         .where(Incident.regency_id == regency_id, Incident.status.in_(OPEN_INCIDENT_STATES),
                Incident.test.is_(False))
         .group_by(Incident.status)).all()
@@ -122,7 +123,7 @@ def escalations(regency_id: int, now: datetime, start: datetime) -> dict:
                Dispatch.regency_id == regency_id)
         .group_by(Dispatch.status)).all())
     waiting = db.session.execute(
-        sa.select(sa.func.count(), _typed_min(Dispatch.created_at),
+        sa.select(sa.func.count(), typed_min(Dispatch.created_at),
                   sa.func.count(sa.case((Dispatch.ack_deadline < now, 1))))
         .join(Incident, real)
         .where(Dispatch.status.in_(AWAITING_ACK), Dispatch.regency_id == regency_id)).one()
@@ -141,7 +142,8 @@ def escalations(regency_id: int, now: datetime, start: datetime) -> dict:
                           for i, at, category, state in flagged[:LIST_LIMIT]]}
 
 
-def _undelivered():
+def is_undelivered():
+    """An alert that failed, or was dropped for any reason but a cancelled dispatch."""
     return sa.and_(PushOutbox.status.in_(UNDELIVERED), sa.or_(
         PushOutbox.last_error.is_(None), PushOutbox.last_error != CANCELLED_DROP))
 
@@ -153,7 +155,7 @@ def undelivered_alerts(regency_id: int, start: datetime) -> dict:
         sa.select(sa.func.count()).select_from(PushOutbox)
         .join(Dispatch, Dispatch.id == PushOutbox.dispatch_id)
         .join(Incident, sa.and_(Incident.id == Dispatch.incident_id, Incident.test.is_(False)))
-        .where(_undelivered(), PushOutbox.next_attempt_at >= start,
+        .where(is_undelivered(), PushOutbox.next_attempt_at >= start,
                PushOutbox.regency_id == regency_id))
     rows = db.session.execute(
         sa.select(PushOutbox.status, PushOutbox.last_error, PushOutbox.attempts,
@@ -163,7 +165,7 @@ def undelivered_alerts(regency_id: int, start: datetime) -> dict:
         .join(Incident, sa.and_(Incident.id == Dispatch.incident_id, Incident.test.is_(False)))
         .join(Unit, Unit.id == Dispatch.unit_id)
         .where(Dispatch.status.in_(ACTIVE_DISPATCH), Dispatch.regency_id == regency_id,
-               _undelivered())
+               is_undelivered())
         .order_by(PushOutbox.id)).all()
     return {"today": today, "open": len(rows),
             "items": [{"status": status, "error": error, "attempts": attempts,

@@ -59,14 +59,14 @@ def test_board_fills_updates_live_and_fits_a_wall_screen(live_server, db_backend
             # Something happens elsewhere: the board follows without a reload.
             page.evaluate("window.__sameDocument = true")
             ref = _phone_sends_sos(live_server, category="fire", note="gudang terbakar")
-            expect(page.locator("#waiting-count")).to_have_text("1", timeout=4000)
+            expect(page.locator("#waiting-count")).to_have_text("1", timeout=8000)
             expect(page.locator("#tile-waiting")).to_have_class("tile alarm")
             _phone_sends_sos(live_server, category="health", silent=True)
-            expect(page.locator("#waiting-count")).to_have_text("2", timeout=4000)
+            expect(page.locator("#waiting-count")).to_have_text("2", timeout=8000)
             expect(page.locator("#waiting-extra")).to_contain_text("1 SOS senyap")
             number = _dispatch_first_unit(page, live_server, ref)
             dispatched = page.locator("#incident-states tr[data-state=dispatched]")
-            expect(dispatched.locator("td.n")).to_have_text("1", timeout=4000)
+            expect(dispatched.locator("td.n")).to_have_text("1", timeout=8000)
             expect(page.locator("#waiting-count")).to_have_text("1")
             expect(fire.locator("td[data-state=assigned]")).to_have_text("1")
             expect(page.locator("#escalation-figures dd[data-key=board_awaiting_ack]")) \
@@ -96,7 +96,7 @@ def test_board_fills_updates_live_and_fits_a_wall_screen(live_server, db_backend
             assert size["clipped"] == [], size
             assert size["font"] >= 24 and size["figure"] >= 96, size
             _phone_sends_sos(live_server, category="accident")
-            expect(page.locator("#waiting-count")).to_have_text("2", timeout=4000)
+            expect(page.locator("#waiting-count")).to_have_text("2", timeout=8000)
             _shot(page, db_backend, "board-2-wall-1920x1080")
         finally:
             browser.close()

@@ -143,6 +143,21 @@ JS_MESSAGES = {
     "ago": _l("lalu"),
     "reassign": _l("Alihkan"),
     "reassign_reason": _l("Alasan pengalihan"),
+    # Papan Pantau (the live board).
+    "board_none": _l("tidak ada"),
+    "board_flooded": _l("dari banjir laporan"),
+    "board_attention": _l("Perlu tindakan"),
+    "board_awaiting_ack": _l("Menunggu jawaban unit"),
+    "board_overdue_ack": _l("Lewat batas jawab"),
+    "board_timed_out_today": _l("Tidak dijawab hari ini"),
+    "board_declined_today": _l("Ditolak unit hari ini"),
+    "board_alerts_open": _l("Pada penugasan aktif"),
+    "board_alerts_today": _l("Gagal hari ini"),
+    "board_alert_failed": _l("gagal"),
+    "board_alert_dropped": _l("token hilang"),
+    "board_today_reports": _l("Laporan masuk"),
+    "board_today_incidents": _l("Kejadian dibuka"),
+    "board_updated": _l("diperbarui"),
 }
 
 UNIT_STATE_KEYS = ("available", "assigned", "en_route", "on_scene", "out_of_service")
@@ -305,3 +320,4 @@ def leaflet(filename):
 
 
 from api import console_admin  # noqa: E402,F401  (admin, audit and history pages)
+from api import console_board  # noqa: E402,F401  (the live board)

@@ -102,6 +102,15 @@ SETTINGS: tuple[Setting, ...] = (
             "older, the unit's post is used."),
     Setting("TRUSTED_PROXIES", int, 0,
             "Reverse proxies in front of the app whose X-Forwarded-For is trusted (0 = none)."),
+    Setting("METRICS_ALLOW", str, "127.0.0.1/32,::1/128",
+            "Networks allowed to scrape /metrics without a token, comma-separated "
+            "(e.g. the monitoring network 10.0.5.0/24). Empty = token only."),
+    Setting("METRICS_TOKEN", str, "",
+            "Bearer token that opens /metrics from anywhere (Prometheus "
+            "`authorization: {credentials: …}`). Empty = address check only."),
+    Setting("METRICS_WORKER_ADDR", str, "",
+            "host:port where `flask worker` serves its own /metrics (alert sends and "
+            "escalations happen there in production), e.g. 0.0.0.0:9113. Empty = off."),
     Setting("FEED_MAX_PER_WORKER", int, 4,
             "Live feeds (server-sent events) one web process serves at once; each holds a "
             "thread, so keep it below WEB_THREADS (8): the rest stay free for phones."),

@@ -28,6 +28,7 @@ def commit(result):
 
 from api.operator import (  # noqa: E402,F401
     audit,
+    board,
     devices,
     feed,
     incidents,

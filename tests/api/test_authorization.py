@@ -38,6 +38,7 @@ ENDPOINTS = [
     ("get", "/v1/operator/units", None, ANYONE_STAFF),
     ("post", "/v1/operator/units/{unit}/duty", {"on_duty": True}, ANYONE_STAFF),
     ("get", "/v1/operator/audit", None, AUDIT),
+    ("get", "/v1/operator/board", None, AUDIT),                  # monitor: supervisor, admin
     ("get", "/v1/operator/places/areas.geojson?level=kecamatan", None, ANYONE_STAFF),
     ("get", "/v1/operator/places/search?q=sekayu", None, ANYONE_STAFF),
     ("get", "/v1/admin/areas", None, ADMIN_ONLY),

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 from dataclasses import dataclass
 from itertools import combinations
 
@@ -50,13 +51,23 @@ def weighted_total(weights, current, times, sites) -> float:
 
 
 def _solve(problem: pulp.LpProblem, time_limit: float) -> str:
-    problem.solve(pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit))
+    with warnings.catch_warnings():
+        # PuLP 3.3 announces that 4.0 moves CBC out of the wheel (pulp[cbc]); it is pinned
+        # below 4, where the bundled CBC is the supported default.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        # The radius form's relaxation is nearly always integral: CBC's primal heuristics
+        # only cost time (0.4 s of 0.8 s on the regency), branch and bound still proves.
+        solver = pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit,
+                                   options=["heuristicsOnOff off"])
+    problem.solve(solver)
     return pulp.LpStatus[problem.status].lower()
 
 
 def _median_terms(problem, weights, current, times, y, name: str):
-    """Add the radius-form rows for every demand; return the objective's terms."""
-    terms = []
+    """Add the radius-form rows for every demand; return the objective as (constant,
+    [(variable, coefficient)]). Rows are built from coefficient lists, not operator
+    expressions: ~8 000 rows for the regency take 0.1 s instead of 0.7 s."""
+    constant, terms = 0.0, []
     for i, w in enumerate(weights):
         if w <= 0:
             continue
@@ -66,18 +77,23 @@ def _median_terms(problem, weights, current, times, y, name: str):
             if t < cur:
                 levels.setdefault(t, []).append(j)
         if not levels:
-            terms.append(w * cur)  # no candidate helps this demand
+            constant += w * cur  # no candidate helps this demand
             continue
         ordered = sorted(levels)
         bounds = ordered[1:] + [cur]
-        terms.append(w * ordered[0])
-        previous = 1
+        constant += w * ordered[0]
+        previous = None  # z_0 = 1
         for h, (d, upper) in enumerate(zip(ordered, bounds)):
-            z = pulp.LpVariable(f"{name}_{i}_{h}", lowBound=0, upBound=1)
-            problem += z >= previous - pulp.lpSum(y[j] for j in levels[d])
-            terms.append(w * (upper - d) * z)
+            z = problem.add_variable(f"{name}_{i}_{h}", 0, 1)
+            # z_h - z_{h-1} + Σ y_j ≥ 0, and with z_0 = 1: z_1 + Σ y_j ≥ 1
+            row = [(z, 1)] + [(y[j], 1) for j in levels[d]]
+            if previous is not None:
+                row.append((previous, -1))
+            problem += pulp.LpConstraint(pulp.LpAffineExpression(row),
+                                         pulp.LpConstraintGE, rhs=0 if previous is not None else 1)
+            terms.append((z, w * (upper - d)))
             previous = z
-    return terms
+    return constant, terms
 
 
 def _cover_rows(problem, weights, current, times, y, target):
@@ -89,7 +105,7 @@ def _cover_rows(problem, weights, current, times, y, target):
         near = [j for j, t in enumerate(times[i]) if t <= target]
         if not near:
             continue
-        c = pulp.LpVariable(f"c_{i}", cat="Binary")
+        c = problem.add_variable(f"c_{i}", cat="Binary")
         problem += c <= pulp.lpSum(y[j] for j in near)
         covered.append(w * c)
     return covered
@@ -103,7 +119,7 @@ def solve(weights, current, times, k: int, *, objective: str = "median",
     if k <= 0 or m == 0:
         return Plan((), weighted_total(weights, current, times, ()), "optimal", 0.0)
     problem = pulp.LpProblem("coverage", pulp.LpMinimize)
-    y = [pulp.LpVariable(f"y_{j}", cat="Binary") for j in range(m)]
+    y = [problem.add_variable(f"y_{j}", cat="Binary") for j in range(m)]
     problem += pulp.lpSum(y) <= k
     if objective == "cover":
         if target is None:
@@ -121,29 +137,54 @@ def solve(weights, current, times, k: int, *, objective: str = "median",
             problem += pulp.lpSum(kept) >= best - 1e-6
     elif objective != "median":
         raise ValueError(f"objective must be one of {OBJECTIVES}")
-    problem += pulp.lpSum(_median_terms(problem, weights, current, times, y, "z"))
+    constant, terms = _median_terms(problem, weights, current, times, y, "z")
+    problem += pulp.LpAffineExpression(terms, constant=constant)
     status = _solve(problem, time_limit)
-    sites = tuple(j for j in range(m) if (y[j].value() or 0) > 0.5)
+    sites = [j for j in range(m) if (y[j].value() or 0) > 0.5]
+    # A site that serves nobody costs nothing in the model, so the solver may open it:
+    # drop such sites (the objective, and so optimality, is unchanged).
+    for j in list(sites):
+        rest = [s for s in sites if s != j]
+        if weighted_total(weights, current, times, rest) <= weighted_total(
+                weights, current, times, sites) and _covered(weights, current, times, rest,
+                                                             target) >= _covered(
+                weights, current, times, sites, target):
+            sites = rest
+    sites = tuple(sites)
     return Plan(sites, weighted_total(weights, current, times, sites), status,
                 time.perf_counter() - started)
 
 
-def greedy(weights, current, times, k: int) -> Plan:
-    """Add, k times, the site that saves the most given those already added (a heuristic:
-    the baseline the optimiser must equal or beat)."""
-    started = time.perf_counter()
+def _covered(weights, current, times, sites, target) -> float:
+    if target is None:
+        return 0.0
+    return sum(w for w, t in zip(weights, served_times(current, times, sites)) if t <= target)
+
+
+def greedy_order(weights, current, times, k: int) -> list[int]:
+    """Add, k times, the site that saves the most given those already added (stopping when
+    none saves anything): a heuristic, the baseline the optimiser must equal or beat. Its
+    first n sites are its answer for n ≤ k."""
     m = len(times[0]) if times else 0
     best = [min(c, UNSERVED_MINUTES) for c in current]
+    demands = [i for i, w in enumerate(weights) if w > 0]
     sites: list[int] = []
     for _ in range(min(k, m)):
-        gains = [(sum(w * max(0.0, best[i] - times[i][j]) for i, w in enumerate(weights)), -j)
-                 for j in range(m) if j not in sites]
+        gains = [(sum(weights[i] * (best[i] - times[i][j]) for i in demands
+                      if times[i][j] < best[i]), -j) for j in range(m) if j not in sites]
         gain, neg_j = max(gains)
         if gain <= 0:
             break
         sites.append(-neg_j)
         best = [min(b, times[i][-neg_j]) for i, b in enumerate(best)]
-    chosen = tuple(sorted(sites))
+    return sites
+
+
+def greedy(weights, current, times, k: int, order: list[int] | None = None) -> Plan:
+    """The greedy heuristic's plan for k sites (`order`: a greedy_order for k or more)."""
+    started = time.perf_counter()
+    order = greedy_order(weights, current, times, k) if order is None else order
+    chosen = tuple(sorted(order[:k]))
     return Plan(chosen, weighted_total(weights, current, times, chosen), "heuristic",
                 time.perf_counter() - started)
 

@@ -152,8 +152,10 @@ def coverage_plan(regency_id: int, start: datetime, end: datetime, k: int = 3, *
     times = [[_minutes(distance_m(d["lat"], d["lon"], c.label_lat, c.label_lon) / 1000,
                        road_factor, new_speed) for c in desa_rows] for d in desa]
     started = time.perf_counter()
-    plans = [_plan(kk, desa, desa_rows, areas, weights, current, times, target, objective)
-             for kk in range(1, k + 1)] if desa else []
+    order = optimise.greedy_order(weights, current, times, k) \
+        if desa and objective == "median" else []
+    plans = [_plan(kk, desa, desa_rows, areas, weights, current, times, target, objective,
+                   order) for kk in range(1, k + 1)] if desa else []
     solve_s = time.perf_counter() - started
     savings = optimise.single_site_savings(weights, current, times) if desa else []
     ranked = sorted(range(len(savings)), key=lambda j: (-savings[j], desa_rows[j].code))
@@ -190,9 +192,11 @@ def _site(area, areas, minutes_saved) -> dict:
             "lat": area.label_lat, "lon": area.label_lon, "minutes_saved": minutes_saved}
 
 
-def _plan(k, desa, desa_rows, areas, weights, current, times, target, objective) -> dict:
+def _plan(k, desa, desa_rows, areas, weights, current, times, target, objective,
+          greedy_order) -> dict:
     plan = optimise.solve(weights, current, times, k, objective=objective, target=target)
-    heuristic = optimise.greedy(weights, current, times, k) if objective == "median" else None
+    heuristic = optimise.greedy(weights, current, times, k, greedy_order) \
+        if objective == "median" else None
     after = optimise.served_times(current, times, plan.sites)
     has_posts = not any(math.isinf(c) for c in current)
     per_site = {j: 0.0 for j in plan.sites}

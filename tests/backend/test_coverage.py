@@ -198,4 +198,6 @@ def test_five_posts_over_the_whole_regency_solve_in_seconds(app):
     saved = [p["minutes_saved"] for p in plan["plans"]]
     assert saved == sorted(saved)  # one more post never saves less
     assert all(p["minutes_saved"] >= p["greedy_minutes_saved"] - 1e-6 for p in plan["plans"])
-    assert elapsed < 10
+    # ~5 s on an idle 2-core machine (~1 s per k); the bound leaves room for a busy CI
+    # machine and still catches a model that grew tenfold.
+    assert elapsed < 30

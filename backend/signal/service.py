@@ -1,8 +1,8 @@
 """The weak-signal map: offline delay (captured on the phone → received by us) per desa and per
 H3 cell over a date range, and the ranked list of villages where SOS wait longest.
 
-The measure is the contract's `offline_delay`: reports of the phone channels (app; sms when
-it exists), test traffic never counted, in the range by `received_at` (start inclusive, end
+The measure is `offline_delay` of backend/kpi/measures.py (its percentile too): reports
+of the phone channels (app; sms when it exists), test traffic never counted, in the range by `received_at` (start inclusive, end
 exclusive). A report whose best capture-time estimate lies after its arrival (a clock
 estimate off by seconds) counts as no wait, never a negative one. Percentiles are
 nearest-rank; every figure comes with its count, and a desa or cell with fewer than
@@ -23,9 +23,9 @@ from flask import current_app
 from backend.accounts.models import User
 from backend.accounts.permissions import require
 from backend.extensions import db
+from backend.kpi.measures import percentile
 from backend.places.service import place_label, regency_areas
 from backend.reports.models import Report
-from backend.signal.nearest_rank import percentile
 
 OFFLINE_DELAY_SOURCES = ("app", "sms")  # phones that queue offline; voice calls do not
 RANK_KEYS = ("p90_s", "p50_s", "share_over")
@@ -34,6 +34,7 @@ H3_RESOLUTIONS = (5, 10)  # inclusive bounds a caller may ask for (≈250 km² �
 
 def delay_stats(delays: list[float], threshold_s: float) -> dict:
     """count, p50_s, p90_s (nearest-rank), over_threshold and share_over (0-1, None if empty)."""
+    delays = sorted(delays)
     over = sum(1 for d in delays if d > threshold_s)
     return {"count": len(delays), "p50_s": percentile(delays, 50),
             "p90_s": percentile(delays, 90), "over_threshold": over,

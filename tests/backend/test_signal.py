@@ -9,7 +9,6 @@ import pytest
 
 from backend.extensions import db
 from backend.places.service import demo_label_point
-from backend.signal.nearest_rank import percentile
 from backend.signal.service import weak_signal
 from tests.backend.report_rows import DEC, NOV, add_report, regency_id
 
@@ -19,14 +18,6 @@ SUKARAMI = "16.06.01.2001"  # Desa Sukarami, Kec. Sekayu
 # Ten waits whose nearest-rank p50 is the 5th (300 s) and p90 the 9th (1200 s); five of them
 # are above 10 minutes.
 SERASAN_DELAYS = [60, 120, 180, 240, 300, 660, 720, 900, 1200, 3600]
-
-
-def test_nearest_rank_percentile():
-    assert percentile([], 50) is None
-    assert percentile([7], 90) == 7
-    assert percentile([3, 1, 2, 4], 50) == 2          # rank ceil(2) = 2
-    assert percentile(list(range(1, 71)), 90) == 63   # not 64: exact arithmetic
-    assert percentile(list(range(1, 11)), 90) == 9
 
 
 @pytest.fixture

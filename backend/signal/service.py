@@ -2,8 +2,8 @@
 H3 cell over a date range, and the ranked list of villages where SOS wait longest.
 
 The measure is `offline_delay` of backend/kpi/measures.py (its percentile too): reports
-of the phone channels (app; sms when it exists), test traffic never counted, in the range by `received_at` (start inclusive, end
-exclusive). A report whose best capture-time estimate lies after its arrival (a clock
+of the phone channels (app; sms when it exists), test traffic never counted, in the range
+by `received_at` (start inclusive, end exclusive). A report whose best capture-time estimate lies after its arrival (a clock
 estimate off by seconds) counts as no wait, never a negative one. Percentiles are
 nearest-rank; every figure comes with its count, and a desa or cell with fewer than
 `min_count` reports is shown but never ranked (one unlucky report is not a pattern).

@@ -32,6 +32,7 @@ from api.operator import (  # noqa: E402,F401
     devices,
     feed,
     incidents,
+    monitoring,
     places,
     session,
     triage,

@@ -222,17 +222,23 @@ class StandIn:
 
 
 class PushWorker:
-    """`flask worker`: RQ jobs and the outbox relay."""
+    """`flask worker`: RQ jobs and the outbox relay; its output goes to `log_path` if given
+    (kept for the post-mortem of a fault)."""
 
-    def __init__(self, env: dict):
-        self.env = env
+    def __init__(self, env: dict, log_path: str | None = None):
+        self.env, self.log_path = env, log_path
         self.process = None
         self.start()
 
     def start(self) -> None:
-        self.process = subprocess.Popen([sys.executable, "-m", "flask", "worker"], cwd=ROOT,
-                                        env=self.env, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.DEVNULL, start_new_session=True)
+        out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
+        try:
+            self.process = subprocess.Popen([sys.executable, "-m", "flask", "worker"], cwd=ROOT,
+                                            env=self.env, stdout=out, stderr=subprocess.STDOUT,
+                                            start_new_session=True)
+        finally:
+            if self.log_path:
+                out.close()  # the child has its own copy
 
     def stop(self) -> None:
         stop_process(self.process, signal.SIGTERM)

@@ -542,7 +542,8 @@ class _Gen:
                "status_reason": None}
         self.rows["dispatches"].append(row)
         self.totals.dispatches += not incident["test"]
-        incident["first_dispatched_at"] = incident["first_dispatched_at"] or at
+        if incident["first_dispatched_at"] is None or at < incident["first_dispatched_at"]:
+            incident["first_dispatched_at"] = at
         sent = at + timedelta(seconds=rng.uniform(0.3, 3))
         roll = rng.random()
         failure = "undelivered" if roll < 0.012 else "timed_out" if roll < 0.052 else \
@@ -566,7 +567,9 @@ class _Gen:
             nxt = ended + timedelta(seconds=self.ln(45, 0.6))
             if len(tried) >= 3:
                 return ended
-            return self.send(incident, agency_type, nxt, where, desa, operator, tried)
+            after = self.send(incident, agency_type, nxt, where, desa, operator, tried)
+            # Nobody else of the type: the operator settles it otherwise, after the failure.
+            return ended if after is None and not incident.get("_open") else after
         ack_s = min(self.ln(35 if agency_type == "health" else 45, 0.7),
                     (deadline - at).total_seconds() - 1)
         acknowledged = at + timedelta(seconds=ack_s)

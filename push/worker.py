@@ -35,9 +35,25 @@ def warm(runtime) -> None:
         runtime.sender.app.credential.get_access_token()
 
 
+def serve_metrics(app) -> None:
+    """Alert sends and escalations are counted where they happen: in production, here.
+    METRICS_WORKER_ADDR (host:port) serves this process's counters (and, with --fork and
+    PROMETHEUS_MULTIPROC_DIR, its children's) for Prometheus; the database gauges are on the
+    web app's /metrics."""
+    addr = app.config["METRICS_WORKER_ADDR"]
+    if addr:
+        from prometheus_client import start_http_server
+
+        from backend.metrics.service import process_registry
+
+        host, _, port = addr.rpartition(":")
+        start_http_server(int(port), addr=host or "127.0.0.1", registry=process_registry())
+
+
 def run_worker(app, runtime, *, burst: bool = False, fork: bool = False) -> None:
     db.engine.dispose()
     warm(runtime)
+    serve_metrics(app)
     stop = threading.Event()
 
     def relay():

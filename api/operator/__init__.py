@@ -28,9 +28,11 @@ def commit(result):
 
 from api.operator import (  # noqa: E402,F401
     audit,
+    board,
     devices,
     feed,
     incidents,
+    monitoring,
     places,
     session,
     triage,

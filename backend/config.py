@@ -142,6 +142,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PLACE_ASSIGN", _bool, True,
             "Assign each report's desa/kecamatan at ingest. Off only to measure what it costs "
             "(bench/ingest.py); reports then carry no place."),
+    Setting("DEMO_HISTORY_DAYS", int, 30,
+            "`flask seed --demo` adds this many days of synthetic history up to now (reports, "
+            "incidents, dispatches, alerts; backend/history.py), once; 0 = none."),
+    Setting("DEMO_HISTORY_REPORTS_PER_DAY", float, 100.0,
+            "Mean reports a day in the demo history (a regency's 112 centre: 50–300)."),
 )
 
 

@@ -54,6 +54,7 @@ def stop_process(process: subprocess.Popen, quick: signal.Signals = signal.SIGIN
 def app_env(database_url: str, **overrides) -> dict:
     return {**os.environ, "DATABASE_URL": database_url, "PUSH_THREAD": "false",
             "FLASK_APP": "backend", "ACCESS_LOG": "", "LOG_LEVEL": "WARNING",
+            "DEMO_HISTORY_DAYS": "0",  # units free and an empty inbox: the tests count on it
             **CHEAP_PASSWORDS, **{k: str(v) for k, v in overrides.items()}}
 
 

@@ -142,11 +142,12 @@ def test_the_inbox_shows_the_channel_and_the_unit_and_the_place_as_said(client, 
     assert row["place_said"] == "Mekar Jaya" and row["caller_phone"] is None
     detail = console.get(f"/v1/operator/reports/{row['ref']}").get_json()
     assert detail["report"]["source"] == "post"
-    events = console.get("/v1/operator/audit?action=report.create_post").get_json()["events"]
-    assert "diterima di pos [DEMO] Damkar Sekayu 1" in events[0]["description"]
     # The centre can act on it like any report: confirm it into an incident.
     confirmed = console.post(f"/v1/operator/reports/{row['ref']}/confirm", json={})
     assert confirmed.status_code == 200, confirmed.get_json()
+    events = Console(client, "supervisor").get(
+        "/v1/operator/audit?action=report.create_post").get_json()["events"]
+    assert "diterima di pos [DEMO] Damkar Sekayu 1" in events[0]["description"]
 
 
 def test_a_test_phone_makes_test_reports_kept_out_of_the_inbox(client, staff):

@@ -159,7 +159,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(console)
     app.register_blueprint(metrics)
     app.add_url_rule("/", "root", lambda: redirect(url_for("console.inbox")))
-    from sync.protocol import OP_DATA_SCHEMAS, Op
+    from sync.ops import OP_DATA_SCHEMAS, Op
 
     api = app.extensions["flask-smorest"]["apis"][""]["ext_obj"]
     # Op payloads are validated one by one (not by webargs), so publish their schemas here.

@@ -161,7 +161,8 @@ def _seed_demo(regency) -> None:
     device, key = register_device(regency_code=regency.code, platform="other",
                                   app_version="demo-seed", locale="id")
     now = utcnow()
-    create_reports(device=device, reports=[
+    create_reports(regency_id=device.regency_id, device=device, actor=("device", device.id),
+                   reports=[
         NewReport(client_op_id=str(uuid.uuid4()), category=cat, note=note, silent=False,
                   lat=demo_label_point(TOWNS[town])[0] + 0.002,
                   lon=demo_label_point(TOWNS[town])[1] + 0.002, accuracy_m=15.0,

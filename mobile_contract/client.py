@@ -117,6 +117,22 @@ class SiagaClient:
         return self.queue("report.create", {"category": category, "location": location,
                                             "note": note, "silent": silent})
 
+    def post_report(self, category: str, via: str, *, lat: float | None = None,
+                    lon: float | None = None, accuracy_m: float | None = None,
+                    source: str = "manual", desa_code: str | None = None,
+                    desa_name: str | None = None, note: str = "",
+                    caller_phone: str | None = None, silent: bool = False) -> str:
+        """Responder phones: queue a report of an emergency that reached the post directly —
+        `via` "phone" (someone called the post) or "walk_in" (PROTOCOL.md §10). The place is
+        where the emergency is, not the post: a point (GPS only if the crew is there, else
+        picked on the map, `source` "manual"), a desa code, or the desa's name as heard."""
+        location = None if lat is None else {"lat": lat, "lon": lon, "accuracy_m": accuracy_m,
+                                             "source": source}
+        return self.queue("post.report", {
+            "category": category, "via": via, "location": location, "desa_code": desa_code,
+            "desa_name": desa_name, "note": note, "caller_phone": caller_phone,
+            "silent": silent})
+
     def sos_sms(self, op_id: str) -> str | None:
         """The S1 SMS for a queued report.create (PROTOCOL.md §13), to send when there has
         been no data for a while; None if the op is not queued any more (it went through)

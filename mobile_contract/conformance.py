@@ -121,6 +121,14 @@ class Scenarios:
         finally:
             portal.shutdown()
 
+    def crew_ops_refused_from_citizen_phones(self):
+        phone = self.phone()
+        post = {"id": str(uuid.uuid4()), "type": "post.report",
+                "at": datetime.now(timezone.utc).isoformat(),
+                "data": {"category": "fire", "via": "walk_in", "note": "conformance"}}
+        result = json.loads(self.raw(phone, [post])[2])["results"][0]
+        assert (result["status"], result["code"]) == ("rejected", "op_not_allowed"), result
+
     def real_reply_is_marked(self):
         phone = self.phone()
         status, headers, _ = self.raw(phone, [])
@@ -159,7 +167,8 @@ class Scenarios:
         return [(name, getattr(self, name)) for name in (
             "real_reply_is_marked", "duplicate_submission", "same_id_different_body",
             "out_of_order_delivery", "retry_after_lost_response", "clock_skew_of_hours",
-            "captive_portal", "partial_batch", "oversize_batch", "gzip_bomb")]
+            "captive_portal", "partial_batch", "oversize_batch", "gzip_bomb",
+            "crew_ops_refused_from_citizen_phones")]
 
 
 def run(url: str) -> list[tuple[str, str | None]]:

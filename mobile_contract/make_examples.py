@@ -126,6 +126,17 @@ def main():
           op("responder.location", {"lat": -2.8830, "lon": 103.8490, "accuracy_m": 8}, 2),
           op("dispatch.status", {"dispatch": dispatch, "status": "on_scene"}, 1)],
          cursor=pulled["cursor"])
+    post = op("post.report", {"category": "health", "via": "walk_in",
+                              "desa_name": "kayuara", "caller_phone": "+6281377001122",
+                              "note": "ibu hamil pendarahan, keluarga datang ke pos",
+                              "location": None}, 6)
+    sync("responder-sync-post-report",
+         "An emergency that reached the post (someone walked in), logged on the crew's phone "
+         "offline: the desa is found from the name as typed", responder, [post],
+         cursor=pulled["cursor"])
+    sync("responder-sync-post-report-duplicate",
+         "The same post report again (the reply was lost): duplicate, same ref", responder,
+         [post], cursor=pulled["cursor"])
     sync("responder-sync-decline-rejected",
          "Declining a dispatch already acknowledged is refused (invalid_transition)", responder,
          [op("dispatch.decline", {"dispatch": dispatch, "reason": "mobil rusak"}, 0)])

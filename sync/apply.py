@@ -6,20 +6,20 @@ id is unreadable gets an answer the phone can match, and is dropped from its que
 At-most-once: every applied op leaves a receipt (sync_ops, unique on device + op id) holding
 the hash of its body and the report it produced, so a retry is answered `duplicate` with the
 first write's ref, and a reused id with another body `conflict`. Concurrent requests carrying
-the same op are serialised by the database: a report.create waits on the reports' unique
-(device_id, client_op_id) index, any other op on the row lock of the report it targets; the
-loser then finds the winner's committed receipt. A batch of 20 SOS costs a handful of
-statements, not 20 round trips each.
+the same op are serialised by the database: an op that creates a report (report.create,
+post.report) waits on the reports' unique (device_id, client_op_id) index, any other op on
+the row lock of what it targets (a report, a dispatch); the loser then finds the winner's
+committed receipt. A batch of 20 SOS costs a handful of statements, not 20 round trips each:
+creating ops of one type are stored with one insert.
 
-Responder phones use the same path for dispatch.ack / decline / status and their location;
-a dispatch op waits on the dispatch's row lock the way a report op waits on the report's.
+What each op type means — its schema, who may send it, how it is applied — is the op table
+in sync.ops; this module only runs it.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
-from dataclasses import dataclass
-from datetime import datetime
 
 import sqlalchemy as sa
 from marshmallow import ValidationError
@@ -27,47 +27,18 @@ from marshmallow import ValidationError
 from backend.accounts.models import User
 from backend.db import utcnow
 from backend.devices.models import Device
-from backend.dispatches.service import (
-    acknowledge_dispatch,
-    decline_dispatch,
-    lock_unit_dispatch,
-    report_dispatch_status,
-)
 from backend.errors import ApiError
 from backend.extensions import db
 from backend.reports.models import format_ref
-from backend.reports.service import (
-    NewReport,
-    create_reports,
-    flood_flags,
-    lock_device_reports,
-    transition_report,
-    update_report_note,
-)
-from backend.responders.service import record_location
-from sync.clock import Clock, captured_time
+from backend.reports.service import create_reports, flood_flags
+from sync.clock import Clock
 from sync.models import SyncOp
-from sync.protocol import OP_CODES, OP_DATA_SCHEMAS, OPS_BY_DEVICE_KIND, Op
+from sync.ops import OPS, Context, Op, OpRejected, OpType, ParsedOp
+from sync.protocol import OP_CODES
 
 _OP_SCHEMA = Op()
-_DATA_SCHEMAS = {name: schema() for name, schema in OP_DATA_SCHEMAS.items()}
+_DATA_SCHEMAS = {name: op_type.data() for name, op_type in OPS.items()}
 _receipts = SyncOp.__table__
-
-
-@dataclass
-class ParsedOp:
-    index: int
-    id: str
-    type: str
-    at: datetime
-    data: dict
-    body_hash: str
-
-
-class OpRejected(Exception):
-    def __init__(self, code: str, message: str | None = None, details=None):
-        super().__init__(code)
-        self.code, self.message, self.details = code, message or OP_CODES[code], details
 
 
 def body_hash(raw: dict) -> str:
@@ -97,7 +68,7 @@ def parse_op(index: int, raw, device: Device) -> ParsedOp:
     if schema is None:
         raise OpRejected("unknown_op_type", f"Unknown op type {op['type']!r}.",
                          {"known": sorted(_DATA_SCHEMAS)})
-    if op["type"] not in OPS_BY_DEVICE_KIND[device.kind]:
+    if device.kind not in OPS[op["type"]].senders:
         raise OpRejected("op_not_allowed", f"A {device.kind} device may not send {op['type']}.")
     try:
         data = schema.load(op["data"])
@@ -146,64 +117,44 @@ def _load_receipts(device: Device, op_ids: list[str]) -> dict:
     return {row.op_id: row for row in rows}
 
 
-def _new_report(op: ParsedOp, clock: Clock, flooded: bool) -> NewReport:
-    data, location = op.data, op.data["location"] or {}
-    gnss_fix = location.get("fix_time") if location.get("source") == "gps" else None
-    when = captured_time(clock, op.at, gnss_fix)
-    return NewReport(
-        client_op_id=op.id, category=data["category"], note=data["note"], silent=data["silent"],
-        lat=location.get("lat"), lon=location.get("lon"), accuracy_m=location.get("accuracy_m"),
-        location_source=location.get("source"), location_fix_at=location.get("fix_time"),
-        device_captured_at=op.at, captured_at=when.at, time_source=when.source,
-        clock_offset_ms=clock.offset_ms, clock_skew_flagged=when.flagged, flooded=flooded)
-
-
-def _apply_targeted_op(device: Device, responder: User | None, op: ParsedOp,
-                       clock: Clock) -> dict:
-    """Apply any op but report.create; return {"report_id"|"dispatch_id": …} or, when a
-    concurrent request applied the same op while we waited for the target's row lock, that
-    request's answer (under "answer"). Raises OpRejected."""
-    device_at = op.at + clock.offset
-    if op.type.startswith("report."):
-        report = lock_device_reports(device=device, client_op_ids=[str(op.data["report"])]).get(
-            str(op.data["report"]))
-        if report is None:
-            raise OpRejected("report_not_found")
-        target = {"report_id": report.id}
-    elif op.type.startswith("dispatch."):
+def _create(ctx: Context, op_type: OpType, ops: list[ParsedOp], results: list
+            ) -> list[tuple[ParsedOp, dict]]:
+    """Store the reports of a batch's creating ops of one type with one insert; answer those
+    a concurrent request stored first from its receipt. Returns the applied (op, target)."""
+    built: list[tuple[ParsedOp, object]] = []
+    for op in ops:
         try:
-            dispatch, _ = lock_unit_dispatch(responder=responder, dispatch_id=op.data["dispatch"])
-        except ApiError:
-            raise OpRejected("dispatch_not_found") from None
-        target = {"dispatch_id": dispatch.id}
-    else:
-        target = {}
-    raced = _load_receipts(device, [op.id]).get(op.id)
+            built.append((op, op_type.report(ctx, op)))
+        except OpRejected as exc:
+            results[op.index] = _rejected(op.id, exc)
+    if op_type.flood_limited:
+        flags = flood_flags(device=ctx.device, count=len(built))
+        built = [(op, dataclasses.replace(r, flooded=f)) for (op, r), f in zip(built, flags)]
+    ids = create_reports(regency_id=ctx.device.regency_id, device=ctx.device,
+                         actor=op_type.actor(ctx), reports=[r for _, r in built])
+    raced = _load_receipts(ctx.device, [op.id for (op, _), i in zip(built, ids) if i is None])
+    applied = []
+    for (op, _), report_id in zip(built, ids):
+        if report_id is not None:
+            applied.append((op, {"report_id": report_id}))
+        else:  # a concurrent request stored it first; its receipt is committed with it
+            results[op.index] = _answer_from_receipt(op, raced[op.id])
+    return applied
+
+
+def _act(ctx: Context, op_type: OpType, op: ParsedOp) -> dict:
+    """Apply a non-creating op; return its target ref ({"report_id"|"dispatch_id": …}) or,
+    when a concurrent request applied the same op while we waited for the target's row
+    lock, that request's answer (under "answer"). Raises OpRejected."""
+    target = op_type.lock(ctx, op)
+    raced = _load_receipts(ctx.device, [op.id]).get(op.id)
     if raced is not None:
         return {"answer": _answer_from_receipt(op, raced)}
-    actor = ("device", device.id)
     try:  # every service checks before it writes, so a refusal leaves nothing behind
-        if op.type == "report.cancel":
-            transition_report(report=report, to="cancelled", actor=actor,
-                              reason=op.data["reason"], device_at=device_at)
-        elif op.type == "report.update_note":
-            update_report_note(report=report, note=op.data["note"], actor=actor,
-                               device_at=device_at)
-        elif op.type == "dispatch.ack":
-            acknowledge_dispatch(responder=responder, dispatch_id=dispatch.id,
-                                 device_at=device_at)
-        elif op.type == "dispatch.decline":
-            decline_dispatch(responder=responder, dispatch_id=dispatch.id,
-                             reason=op.data["reason"], device_at=device_at)
-        elif op.type == "dispatch.status":
-            report_dispatch_status(responder=responder, dispatch_id=dispatch.id,
-                                   status=op.data["status"], device_at=device_at)
-        elif op.type == "responder.location":
-            record_location(device=device, responder=responder, lat=op.data["lat"],
-                            lon=op.data["lon"], at=min(device_at, clock.received_at))
+        op_type.apply(ctx, op, target)
     except ApiError as exc:
         raise OpRejected("invalid_transition", exc.message, exc.details) from None
-    return target
+    return target.ref
 
 
 def apply_ops(*, device: Device, ops: list, clock: Clock,
@@ -233,23 +184,20 @@ def apply_ops(*, device: Device, ops: list, clock: Clock,
         else:
             fresh.append(op)
 
+    ctx = Context(device, responder, clock)
     applied: list[tuple[ParsedOp, dict]] = []
-    creates = [op for op in fresh if op.type == "report.create"]
-    flooded = flood_flags(device=device, count=len(creates))
-    inserted = create_reports(device=device, reports=[
-        _new_report(op, clock, flagged) for op, flagged in zip(creates, flooded)])
-    raced = _load_receipts(device, [op.id for op in creates if op.id not in inserted])
-    for op in creates:
-        if op.id in inserted:
-            applied.append((op, {"report_id": inserted[op.id]}))
-        else:  # a concurrent request stored it first; its receipt is committed with it
-            results[op.index] = _answer_from_receipt(op, raced[op.id])
+    creating: dict[str, list[ParsedOp]] = {}
+    for op in fresh:
+        if OPS[op.type].report is not None:
+            creating.setdefault(op.type, []).append(op)
+    for name, ops_of_type in creating.items():  # one insert per creating op type
+        applied += _create(ctx, OPS[name], ops_of_type, results)
 
     for op in fresh:
-        if op.type == "report.create":
+        if OPS[op.type].report is not None:
             continue
         try:
-            outcome = _apply_targeted_op(device, responder, op, clock)
+            outcome = _act(ctx, OPS[op.type], op)
         except OpRejected as exc:
             results[op.index] = _rejected(op.id, exc)
             continue

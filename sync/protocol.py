@@ -9,7 +9,7 @@ from __future__ import annotations
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from backend.categories import CATEGORY_CODES
-from backend.reports.models import LOCATION_SOURCES
+from backend.reports.models import LOCATION_SOURCES, POST_CONTACTS
 from backend.schemas import Id, StrictBoolean, StrictFloat, StrictString, UTCDateTime
 
 PROTOCOL_VERSION = 1
@@ -28,6 +28,7 @@ OP_CODES = {
     "dispatch_not_found": "The op refers to a dispatch that is not for this responder's unit.",
     "invalid_dispatch": "The op's dispatch field is missing or not an integer.",
     "invalid_transition": "The report's current state does not allow this op.",
+    "unknown_desa": "The op names a desa code this regency does not have.",
     "id_reused_with_different_body": "This op id was applied before with a different body.",
 }
 
@@ -90,35 +91,33 @@ class ResponderLocationData(_Lenient):
                              validate=validate.Range(0, 1_000_000))
 
 
-CITIZEN_OPS = {
-    "report.create": ReportCreateData,
-    "report.cancel": ReportCancelData,
-    "report.update_note": ReportUpdateNoteData,
-}
-RESPONDER_OPS = {
-    "dispatch.ack": DispatchAckData,
-    "dispatch.decline": DispatchDeclineData,
-    "dispatch.status": DispatchStatusData,
-    "responder.location": ResponderLocationData,
-}
-OP_DATA_SCHEMAS = {**CITIZEN_OPS, **RESPONDER_OPS}
-OPS_BY_DEVICE_KIND = {"citizen": frozenset(CITIZEN_OPS), "responder": frozenset(RESPONDER_OPS)}
-
-
-class Op(_Lenient):
-    id = fields.UUID(required=True, metadata={
-        "description": "Made on the phone when the user acts; the idempotency key."})
-    type = StrictString(required=True, metadata={"enum": sorted(OP_DATA_SCHEMAS)})
-    at = UTCDateTime(required=True, metadata={"description": "Phone clock, RFC 3339."})
-    data = fields.Dict(required=True, metadata={
-        "description": "By type: report.create → ReportCreateData, report.cancel → "
-                       "ReportCancelData, report.update_note → ReportUpdateNoteData; "
-                       "responders: dispatch.ack → DispatchAckData, dispatch.decline → "
-                       "DispatchDeclineData, dispatch.status → DispatchStatusData, "
-                       "responder.location → ResponderLocationData.",
-        "anyOf": [{"$ref": f"#/components/schemas/{name}"} for name in (
-            "ReportCreateData", "ReportCancelData", "ReportUpdateNoteData", "DispatchAckData",
-            "DispatchDeclineData", "DispatchStatusData", "ResponderLocationData")]})
+class PostReportData(_Lenient):
+    category = StrictString(required=True, validate=validate.OneOf(CATEGORY_CODES))
+    via = StrictString(required=True, validate=validate.OneOf(POST_CONTACTS), metadata={
+        "description": "How the emergency reached the post: a phone call to the post "
+                       "(`phone`) or someone who came in (`walk_in`)."})
+    location = fields.Nested(Location, load_default=None, allow_none=True, metadata={
+        "description": "Where the emergency is — not where the post is: GPS only when the "
+                       "crew is there, else a point picked on the map (`source: manual`). "
+                       "Null when only the desa is known."})
+    desa_code = StrictString(load_default=None, allow_none=True,
+                             validate=validate.Regexp(r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$"),
+                             metadata={"description": "The desa (Kemendagri code) from the "
+                                                      "app's list; an unknown code is "
+                                                      "rejected `unknown_desa`."})
+    desa_name = StrictString(load_default=None, allow_none=True,
+                             validate=validate.Length(min=1, max=200), metadata={
+                                 "description": "The desa as the caller or visitor named "
+                                                "it, typed as heard (typos are fine). The "
+                                                "server finds the desa; a name it cannot "
+                                                "place (unknown, or several desa) is shown "
+                                                "to the operator as typed."})
+    note = StrictString(load_default="", validate=validate.Length(max=1000))
+    caller_phone = StrictString(load_default=None, allow_none=True,
+                                validate=validate.Regexp(r"^\+?[0-9]{3,15}$"), metadata={
+                                    "description": "The caller's or visitor's number, for "
+                                                   "the centre to call back."})
+    silent = StrictBoolean(load_default=False)
 
 
 class SyncRequest(_Lenient):

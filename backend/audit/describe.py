@@ -35,6 +35,9 @@ LANGS = ("id", "en")
 SENTENCES: dict[str, LazyString] = {
     "report.create": _l("{actor} mengirim laporan {entity} ({category})"),
     "report.create_call": _l("{actor} mencatat laporan telepon {entity} ({category})"),
+    "report.create_post": _l("{actor} mencatat laporan {entity} ({category}) yang diterima di "
+                             "pos {unit}"),
+    "report.create_sms": _l("Laporan SMS {entity} diterima ({category})"),
     "report.confirmed": _l("{actor} mengonfirmasi laporan {entity}"),
     "report.rejected": _l("{actor} menolak laporan {entity} ({reason})"),
     "report.merged": _l("{actor} menggabungkan laporan {entity} ke {target}"),

@@ -35,7 +35,8 @@ def count_sync_results(ops: list, results: list[dict], known_types) -> None:
     """One count per op; op types outside `known_types` fold into "other" (bounded labels)."""
     for op, result in zip(ops, results):
         kind = op.get("type") if isinstance(op, dict) else None
-        SYNC_OPS.labels(kind if kind in known_types else "other",
+        # A fuzzed type may be any JSON value (a list is unhashable): only a known name counts.
+        SYNC_OPS.labels(kind if isinstance(kind, str) and kind in known_types else "other",
                         result.get("status", "?")).inc()
 
 

@@ -18,7 +18,18 @@ REPORT_TRANSITIONS = {
     "merged": {"confirmed"},  # split back out of the incident it was merged into
     "cancelled": set(),
 }
-REPORT_SOURCES = ("app", "call")
+# The channel a report reached the centre by (reports.source), for the figures by channel
+# (monitoring) and the operator's inbox. One vocabulary for every path into create_reports:
+#   app       the citizen app over data (/v1/sync report.create)
+#   sms       the app's compact signed SOS by SMS when it had no data (PROTOCOL.md §13)
+#   sms_text  a plain-text SMS from any phone
+#   call      a voice call to 112, entered by an operator
+#   post      an emergency that reached a unit's post directly (a phone call to the post or
+#             someone walking in), logged by the crew's phone (/v1/sync post.report)
+CHANNELS = ("app", "sms", "sms_text", "call", "post")
+REPORT_SOURCES = CHANNELS  # the column's older name for the same thing
+# How an emergency reached a post (reports.taken_via, channel post only).
+POST_CONTACTS = ("phone", "walk_in")
 REJECT_REASONS = ("prank", "test", "invalid")
 LOCATION_SOURCES = ("gps", "network", "fused", "manual")
 TIME_SOURCES = ("gnss", "device_corrected", "server")
@@ -66,6 +77,7 @@ class Report(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     status_reason: Mapped[str | None] = mapped_column(sa.String(200))
     incident_id: Mapped[int | None] = mapped_column(sa.ForeignKey("incidents.id"), index=True)
+    # The channel (CHANNELS); every value fits the column's 8 characters.
     source: Mapped[str] = mapped_column(sa.String(8), default="app", server_default="app")
     caller_phone: Mapped[str | None] = mapped_column(sa.String(20))
     created_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
@@ -73,6 +85,9 @@ class Report(db.Model):
     # in; place_distance_m is 0 inside the desa, > 0 when the nearest desa within the
     # tolerance was taken; no desa with a location = outside the regency.
     desa_code: Mapped[str | None] = mapped_column(sa.String(20))
+    # The place as the reporter named it, verbatim (a desa name typed at a post): shown to
+    # the operator beside the desa it resolved to, or alone when it resolved to none.
+    place_said: Mapped[str | None] = mapped_column(sa.String(200))
     kecamatan_code: Mapped[str | None] = mapped_column(sa.String(20))
     place_distance_m: Mapped[float | None] = mapped_column(sa.Float)
     # Test traffic (a test device, the conformance kit): never an emergency, never counted.
@@ -80,6 +95,9 @@ class Report(db.Model):
     # Beyond the device's SOS rate (or from a muted device): stored, never dropped, but
     # collapsed into one inbox row per device so it cannot bury other people's emergencies.
     flooded: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Channel post: the unit whose post took the report, and how it reached them.
+    taken_by_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"))
+    taken_via: Mapped[str | None] = mapped_column(sa.String(8))
     # Milestones for the service measures (backend/kpi/measures.py): set once, never moved.
     first_viewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     triaged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -88,10 +106,14 @@ class Report(db.Model):
     location = deferred(mapped_column(
         Geography("POINT", 4326, spatial_index=False), sa.Computed(LOCATION_SQL, persisted=True)))
     incident = relationship("Incident", lazy="selectin", viewonly=True)
+    taken_by_unit = relationship("Unit", lazy="selectin", viewonly=True)
 
     @property
     def ref(self) -> str:
         return format_ref(self.id)
+
+
+assert all(len(channel) <= 8 for channel in CHANNELS) and all(len(c) <= 8 for c in POST_CONTACTS)
 
 
 def format_ref(report_id: int) -> str:

@@ -1,11 +1,12 @@
-"""Report services: create (in bulk, for sync batches), move through the state machine, read.
+"""Report services: create (every channel, in bulk for sync batches), move through the state machine, read.
 
 Services flush, never commit: the request or job that calls them owns the transaction.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
+from typing import Sequence
 
 import sqlalchemy as sa
 from flask import current_app
@@ -16,15 +17,15 @@ from backend.devices.models import Device
 from backend.errors import InvalidTransition, NotFound
 from backend.extensions import db
 from backend.feed.service import append_changes, change_row
-from backend.places.service import locate, report_place
-from backend.reports.models import REPORT_TRANSITIONS, Report, format_ref, parse_ref
+from backend.places.service import desa_place, locate, regency_areas, report_place
+from backend.sms.text import Gazetteer, parse_text
+from backend.reports.models import CHANNELS, REPORT_TRANSITIONS, Report, format_ref, parse_ref
 
 
 @dataclass(frozen=True)
 class NewReport:
-    """A validated report, times already corrected (see sync.clock)."""
+    """A validated report from any channel, times already corrected (see sync.clock)."""
 
-    client_op_id: str
     category: str
     note: str
     silent: bool
@@ -36,9 +37,26 @@ class NewReport:
     device_captured_at: datetime | None
     captured_at: datetime
     time_source: str
-    clock_offset_ms: int
-    clock_skew_flagged: bool
+    clock_offset_ms: int = 0
+    clock_skew_flagged: bool = False
     flooded: bool = False
+    channel: str = "app"                 # CHANNELS
+    client_op_id: str | None = None      # the op's id: with the device, stored once ever
+    caller_phone: str | None = None      # None on a device channel: the device's number
+    # The desa as the reporter named it: it wins over the point's desa, and its label point
+    # stands in for a missing point (source "desa"). Unknown: NotFound desa_not_found.
+    desa_code: str | None = None
+    place_said: str | None = None
+    taken_by_unit_id: int | None = None  # channel post
+    taken_via: str | None = None         # channel post: POST_CONTACTS
+    created_by: int | None = None        # the operator who typed it in (call)
+    test: bool = False                   # test traffic (a device's own flag counts too)
+
+
+# The audit action of a new report, by channel: what the audit log and timeline say.
+CREATE_ACTIONS = {"app": "report.create", "sms": "report.create", "sms_text": "report.create_sms",
+                  "call": "report.create_call", "post": "report.create_post"}
+assert set(CREATE_ACTIONS) == set(CHANNELS)
 
 
 def status_change(report_id: int, regency_id: int, device_id: int | None, status: str,
@@ -66,40 +84,104 @@ def flood_flags(*, device: Device, count: int) -> list[bool]:
     return [first + i + 1 > config["SOS_FLOOD_PER_DEVICE"] for i in range(count)]
 
 
-def create_reports(*, device: Device, reports: list[NewReport]) -> dict[str, int]:
-    """Insert a device's reports, skipping those whose create op is already stored.
+def create_reports(*, regency_id: int, reports: Sequence[NewReport],
+                   actor: tuple[str, object], device: Device | None = None,
+                   received_at: datetime | None = None) -> list[int | None]:
+    """The one way into the report pipeline, for every channel: the sync batch (app, post),
+    the operator's voice-call form, the SMS driver. Returns each report's new id, in order —
+    None for a device's report whose op is already stored.
 
-    Returns {client_op_id: report id} for the reports inserted by this call. The unique
-    (device_id, client_op_id) index makes a concurrent insert of the same op wait for the
-    first transaction and then skip it, so a report can never be stored twice.
+    Every report gets its desa and kecamatan here, in the caller's transaction (one query
+    for a batch of points on PostgreSQL), a `report.status` change and an audit event by its
+    channel. A device's reports (`device`, each with its op id) carry the device's number and
+    test flag, and the unique (device_id, client_op_id) index makes a concurrent insert of
+    the same op wait for the first transaction and then skip it: a report is never stored
+    twice, whichever path or request carried it.
     """
     if not reports:
-        return {}
-    now = utcnow()
+        return []
+    now = received_at or utcnow()
     table = Report.__table__
-    # The desa of every report, for the whole batch at once (one query on PostgreSQL); the
-    # caller's number and the test flag come from the device's registration.
-    places = locate(device.regency_id, [(r.lat, r.lon) for r in reports])
-    rows = [dict(vars(r), regency_id=device.regency_id, device_id=device.id,
-                 caller_phone=device.phone, test=device.test,
-                 status="received", received_at=now, updated_at=now, desa_code=p.desa_code,
-                 kecamatan_code=p.kecamatan_code, place_distance_m=p.distance_m)
-            for r, p in zip(reports, places)]
-    # Core, not ORM: a sync batch needs only the ids, and this is the hottest insert.
-    stmt = insert_ignoring_conflicts(table, "device_id", "client_op_id").returning(
-        table.c.client_op_id, table.c.id)
-    inserted = dict(db.session.execute(stmt, rows).all())
-    created = [(r, inserted[r.client_op_id], p) for r, p in zip(reports, places)
-               if r.client_op_id in inserted]
-    append_changes([status_change(i, device.regency_id, device.id, "received", place=p.label)
-                    for _, i, p in created])
+    places, points = _places(regency_id, reports)
+    rows = []
+    for r, place, (lat, lon, source) in zip(reports, places, points):
+        row = {f.name: getattr(r, f.name) for f in fields(NewReport)}
+        for key in ("channel", "client_op_id"):
+            row.pop(key)
+        row.update(source=r.channel, client_op_id=r.client_op_id, lat=lat, lon=lon,
+                   location_source=source, regency_id=regency_id, status="received",
+                   received_at=now, updated_at=now, desa_code=place.desa_code,
+                   kecamatan_code=place.kecamatan_code, place_distance_m=place.distance_m,
+                   device_id=device.id if device else None,
+                   caller_phone=r.caller_phone or (device.phone if device else None),
+                   test=r.test or bool(device and device.test))
+        rows.append(row)
+    if device is not None:
+        if any(r.client_op_id is None for r in reports):
+            raise ValueError("a device's reports are keyed by their op id")
+        # Core, not ORM: a sync batch needs only the ids, and this is the hottest insert.
+        stmt = insert_ignoring_conflicts(table, "device_id", "client_op_id").returning(
+            table.c.client_op_id, table.c.id)
+        inserted = dict(db.session.execute(stmt, rows).all())
+        ids = [inserted.get(r.client_op_id) for r in reports]
+    else:
+        ids = [db.session.execute(sa.insert(table).returning(table.c.id), row).scalar_one()
+               for row in rows]
+    created = [(r, i, p, row) for r, i, p, row in zip(reports, ids, places, rows)
+               if i is not None]
+    # The phone that sent it reads where it was placed; nobody reads a call's change there.
+    append_changes([status_change(i, regency_id, row["device_id"], "received",
+                                  place=p.label if device else None)
+                    for _, i, p, row in created])
     record_events([
-        audit_row(regency_id=device.regency_id, actor=("device", device.id),
-                  action="report.create", entity=("report", format_ref(i)), at=now,
-                  device_at=r.device_captured_at,
-                  after={"category": r.category, "status": "received"})
-        for r, i, _ in created])
-    return inserted
+        audit_row(regency_id=regency_id, actor=actor, action=CREATE_ACTIONS[r.channel],
+                  entity=("report", format_ref(i)), at=now, device_at=r.device_captured_at,
+                  after=_created(r, row))
+        for r, i, _, row in created])
+    return ids
+
+
+def _places(regency_id: int, reports: Sequence[NewReport]):
+    """Each report's Place, and its point: a desa the reporter named gives the Place (and
+    its label point when there is no point of its own); the others are located together."""
+    places: list = [None] * len(reports)
+    points = [(r.lat, r.lon, r.location_source) for r in reports]
+    for index, r in enumerate(reports):
+        code = r.desa_code or (r.place_said and desa_named(regency_id, r.place_said))
+        if not code:
+            continue
+        found = desa_place(regency_id=regency_id, code=code)
+        if found is None:
+            raise NotFound(f"No desa {code} in this regency.", code="desa_not_found")
+        places[index], point = found
+        if r.lat is None or r.lon is None:
+            points[index] = (*point, "desa")
+    pending = [i for i, p in enumerate(places) if p is None]
+    for index, place in zip(pending, locate(regency_id, [points[i][:2] for i in pending])):
+        places[index] = place
+    return places, points
+
+
+def desa_named(regency_id: int, name: str) -> str | None:
+    """The code of the one desa a typed name means — typos, "desa"/"kel." and a kecamatan
+    after it are fine, the same matching as a plain-text SMS — or None when it names no desa
+    or several (Mekar Jaya is in four kecamatan): the operator then reads the name as typed."""
+    areas = regency_areas(regency_id)
+    gazetteer = getattr(areas, "_gazetteer", None)
+    if gazetteer is None:  # built once per copy of the regency's areas
+        gazetteer = areas._gazetteer = Gazetteer(areas.areas.values())
+    desa = parse_text(f"desa {name}", gazetteer).desa
+    return desa.code if desa is not None and desa.level == "desa" else None
+
+
+def _created(r: NewReport, row: dict) -> dict:
+    """What the audit event of a new report records, by channel."""
+    if r.channel in ("app", "sms"):
+        return {"category": r.category, "status": "received"}
+    after = {"category": r.category, "caller_phone": row["caller_phone"], "test": row["test"]}
+    if r.channel == "post":
+        after.update(unit_id=r.taken_by_unit_id, via=r.taken_via)
+    return after
 
 
 def lock_device_reports(*, device: Device, client_op_ids: list[str]) -> dict[str, Report]:

@@ -6,7 +6,7 @@ from marshmallow import Schema, fields, validate
 from backend.categories import CATEGORY_CODES
 from backend.places.schemas import PlaceField
 from backend.places.service import report_place
-from backend.reports.models import REJECT_REASONS, REPORT_STATUSES
+from backend.reports.models import CHANNELS, POST_CONTACTS, REJECT_REASONS, REPORT_STATUSES
 from backend.schemas import StrictBoolean, StrictFloat, StrictString
 
 
@@ -15,7 +15,21 @@ class TriageReport(Schema):
     category = fields.String(required=True)
     status = fields.String(required=True)
     status_reason = fields.String(allow_none=True)
-    source = fields.String(required=True, metadata={"enum": ["app", "call"]})
+    source = fields.String(required=True, metadata={
+        "enum": list(CHANNELS),
+        "description": "The channel it came by: app, sms (the app's compact SOS by SMS), "
+                       "sms_text (a plain-text SMS), call (a voice call to 112), post (taken "
+                       "at a unit's post: see taken_by_unit)."})
+    taken_by_unit = fields.Function(
+        lambda r: r.taken_by_unit and {"id": r.taken_by_unit.id, "name": r.taken_by_unit.name,
+                                       "call_sign": r.taken_by_unit.call_sign},
+        allow_none=True, metadata={"type": "object", "nullable": True, "description":
+                                   "Channel post: the unit whose post took it (id, name, "
+                                   "call_sign)."})
+    taken_via = fields.String(allow_none=True, metadata={
+        "enum": list(POST_CONTACTS), "description": "Channel post: how it reached the post."})
+    place_said = fields.String(allow_none=True, metadata={
+        "description": "The place as the reporter named it, as typed (shown beside `place`)."})
     note = fields.String(required=True)
     silent = fields.Boolean(required=True)
     lat = fields.Float(allow_none=True)

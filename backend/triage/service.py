@@ -19,10 +19,8 @@ from backend.audit.service import audit_row, record_events
 from backend.db import dialect_name, utcnow
 from backend.errors import InvalidTransition, NotFound, ValidationFailed
 from backend.extensions import db
-from backend.feed.service import append_changes
 from backend.geo import bounding_box, distance_m
 from backend.incidents.models import Incident
-from backend.places.service import desa_place, locate
 from backend.incidents.service import (
     URGENT_CATEGORIES,
     lock_open_incident,
@@ -31,7 +29,7 @@ from backend.incidents.service import (
     tell_reporters,
 )
 from backend.reports.models import REJECT_REASONS, Report, parse_ref
-from backend.reports.service import status_change, transition_report
+from backend.reports.service import NewReport, create_reports, transition_report
 
 DUPLICATE_RADIUS_M = 1000
 DUPLICATE_WINDOW = timedelta(minutes=60)
@@ -162,31 +160,13 @@ def create_call_report(*, actor: User, category: str, note: str, lat: float | No
     """
     require(actor, "triage")
     now = utcnow()
-    source = "manual" if lat is not None else None
-    if desa_code is not None:  # the operator's word for the desa; no point → its label point
-        found = desa_place(regency_id=actor.regency_id, code=desa_code)
-        if found is None:
-            raise NotFound(f"No desa {desa_code} in this regency.", code="desa_not_found")
-        place, point = found
-        if lat is None or lon is None:
-            (lat, lon), source = point, "desa"
-    else:
-        place = locate(actor.regency_id, [(lat, lon)])[0]
-    report = Report(regency_id=actor.regency_id, device_id=None, category=category, note=note,
-                    silent=silent, lat=lat, lon=lon, accuracy_m=None, location_source=source,
-                    desa_code=place.desa_code, kecamatan_code=place.kecamatan_code,
-                    place_distance_m=place.distance_m,
-                    captured_at=now, received_at=now, updated_at=now, time_source="server",
-                    clock_offset_ms=0, clock_skew_flagged=False, status="received",
-                    source="call", caller_phone=caller_phone, created_by=actor.id, test=test)
-    db.session.add(report)
-    db.session.flush()
-    append_changes([status_change(report.id, report.regency_id, None, "received")])
-    record_events([audit_row(regency_id=actor.regency_id, actor=actor_ref(actor),
-                             action="report.create_call", entity=("report", report.ref),
-                             after={"category": category, "caller_phone": caller_phone,
-                                    "test": test})])
-    return report
+    report_id, = create_reports(regency_id=actor.regency_id, actor=actor_ref(actor), reports=[
+        NewReport(channel="call", category=category, note=note, silent=silent, lat=lat,
+                  lon=lon, accuracy_m=None, location_source="manual" if lat is not None
+                  else None, location_fix_at=None, device_captured_at=None, captured_at=now,
+                  time_source="server", caller_phone=caller_phone, desa_code=desa_code,
+                  created_by=actor.id, test=test)], received_at=now)
+    return db.session.get(Report, report_id)
 
 
 @dataclass(frozen=True)
@@ -225,9 +205,10 @@ def likely_duplicates(*, actor: User, report: Report) -> list[Suggestion]:
 
 
 def reporter_history(*, actor: User, report: Report, limit: int = 10) -> list[Report]:
-    """The same reporter's other reports (by device, or by caller phone for voice calls)."""
+    """The same reporter's other reports (by device, or by caller phone for voice calls and
+    reports taken at a post — the post's phone is not the reporter's)."""
     require(actor, "view")
-    if report.device_id is not None:
+    if report.device_id is not None and report.source != "post":
         same = Report.device_id == report.device_id
     elif report.caller_phone:
         same = Report.caller_phone == report.caller_phone

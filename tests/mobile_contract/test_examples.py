@@ -9,7 +9,7 @@ from jsonschema import Draft7Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT7
 
-from sync.protocol import OP_DATA_SCHEMAS
+from sync.ops import OP_DATA_SCHEMAS
 
 ROOT = pathlib.Path(__file__).parents[2] / "mobile_contract"
 SPEC = json.loads((ROOT / "openapi.json").read_text())

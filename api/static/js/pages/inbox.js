@@ -27,6 +27,17 @@ const waitClock = r => el('span', {class: 'waiting', 'data-since': r.received_at
   title: t('waiting'), role: 'timer', 'aria-live': 'off'}, el('span', {class: 'clock'}, clock(secondsSince(r.received_at))));
 const secondsSince = iso => (Date.now() - Date.parse(iso)) / 1000;
 
+/** How the report reached the centre, when not by the app: voice call, SMS, or a unit's post. */
+function channelBadge(r) {
+  if (r.source === 'post') {
+    const unit = r.taken_by_unit ? r.taken_by_unit.name : '?';
+    return el('span', {class: 'badge channel-post'}, `${t('taken_at_post')} ${unit}`,
+      r.taken_via ? ` (${t('via_' + r.taken_via)})` : '');
+  }
+  const label = {call: 'voice_call', sms: 'channel_sms', sms_text: 'channel_sms_text'}[r.source];
+  return label ? el('span', {class: 'badge'}, t(label)) : null;
+}
+
 function reportLine(r, {live = false} = {}) {
   return [el('strong', {}, categoryLabel(r.category)),
     r.silent ? el('span', {class: 'badge silent'}, t('silent')) : null,
@@ -38,8 +49,9 @@ function reportLine(r, {live = false} = {}) {
     el('div', {class: 'where'}, placeBadge(r.place, r.lat !== null),
       r.lat !== null ? el('span', {class: 'muted'}, ` · ${t('accuracy')} ${
         r.accuracy_m === null ? '?' : Math.round(r.accuracy_m) + ' m'}`) : null,
-      r.source === 'call' ? el('span', {class: 'badge'}, t('voice_call')) : null,
+      channelBadge(r),
       r.caller_phone ? phoneWithCopy(r.caller_phone) : null),
+    r.place_said ? el('div', {class: 'muted place-said'}, `${t('place_said')} “${r.place_said}”`) : null,
     r.note ? el('div', {class: 'note'}, r.note) : null];
 }
 

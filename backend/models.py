@@ -5,6 +5,7 @@ from backend.devices.models import Device  # noqa: F401
 from backend.dispatches.models import Dispatch  # noqa: F401
 from backend.feed.models import Change  # noqa: F401
 from backend.incidents.models import Incident  # noqa: F401
+from backend.kpi.models import KpiTarget  # noqa: F401
 from backend.places.models import Area  # noqa: F401
 from backend.regencies.models import Regency  # noqa: F401
 from backend.reports.models import Report  # noqa: F401

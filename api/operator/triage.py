@@ -50,10 +50,10 @@ def create_call_report(args):
 def report_detail(ref):
     """A report with likely duplicates and the reporter's other reports."""
     user = current_user()
-    report = triage.get_report(actor=user, ref=ref)
-    return {"report": report,
-            "duplicates": triage.likely_duplicates(actor=user, report=report),
-            "reporter_history": triage.reporter_history(actor=user, report=report)}
+    report = triage.open_report(actor=user, ref=ref)
+    return commit({"report": report,
+                   "duplicates": triage.likely_duplicates(actor=user, report=report),
+                   "reporter_history": triage.reporter_history(actor=user, report=report)})
 
 
 @blp.route("/reports/<ref>/confirm", methods=["POST"])

@@ -38,6 +38,7 @@ class Dispatch(db.Model):
         sa.Index("ix_dispatches_unit_status", "unit_id", "status"),
         sa.Index("ix_dispatches_unit_updated", "unit_id", "updated_at"),  # a unit's latest
         sa.Index("ix_dispatches_status_updated", "status", "updated_at"),  # recent timeouts
+        sa.Index("ix_dispatches_regency_created", "regency_id", "created_at"),  # figures by period
         # Invariant 8: a unit is on at most one open dispatch; reassigning cancels the old one.
         sa.Index("uq_dispatches_unit_active", "unit_id", unique=True,
                  postgresql_where=sa.text(ACTIVE_DISPATCH_SQL),
@@ -57,6 +58,10 @@ class Dispatch(db.Model):
     ack_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     acknowledged_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    # Milestones for the service measures (backend/kpi/measures.py): set once, never moved.
+    en_route_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    on_scene_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     needs_attention: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     status_reason: Mapped[str | None] = mapped_column(sa.String(200))  # decline, reassignment
     # Loaded on access only: dispatch rows are locked FOR UPDATE, which outer joins forbid.

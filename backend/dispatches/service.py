@@ -111,6 +111,7 @@ def dispatch_units(*, actor: User, number: str, unit_ids: list[int], reassign: b
                                  created_by=actor.id, created_at=now, updated_at=now,
                                  ack_deadline=now + ack_window(incident.category)), unit))
     _insert_guarded([d for d, _ in created], units, incident)
+    incident.first_dispatched_at = incident.first_dispatched_at or now
     record_events([audit_row(regency_id=incident.regency_id, actor=actor_ref(actor),
                              action="dispatch.create", entity=("dispatch", d.id),
                              after={"incident": incident.number, "unit": u.call_sign,
@@ -230,12 +231,30 @@ def lock_unit_dispatch(*, responder: User, dispatch_id: int) -> tuple[Dispatch, 
     return dispatch, incident
 
 
+# dispatch status → (dispatch milestone, incident milestone), each set the first time only.
+MILESTONES = {
+    "acknowledged": ("acknowledged_at", "first_acknowledged_at"),
+    "en_route": ("en_route_at", None),
+    "on_scene": ("on_scene_at", "first_on_scene_at"),
+    "completed": ("completed_at", None),
+}
+
+
+def _mark_milestones(dispatch: Dispatch, incident: Incident, to: str, at) -> None:
+    dispatch_field, incident_field = MILESTONES.get(to, (None, None))
+    if dispatch_field and getattr(dispatch, dispatch_field) is None:
+        setattr(dispatch, dispatch_field, at)
+    if incident_field and getattr(incident, incident_field) is None:
+        setattr(incident, incident_field, at)
+
+
 def _move_dispatch(actor: User, dispatch: Dispatch, incident: Incident, to: str,
                    device_at=None, **extra) -> None:
     if to not in DISPATCH_TRANSITIONS.get(dispatch.status, ()):
         raise InvalidTransition(f"Dispatch {dispatch.id} is {dispatch.status}; it cannot "
                                 f"become {to}.", details={"from": dispatch.status, "to": to})
     before, dispatch.status, dispatch.updated_at = dispatch.status, to, utcnow()
+    _mark_milestones(dispatch, incident, to, dispatch.updated_at)
     record_events([audit_row(regency_id=dispatch.regency_id, actor=actor_ref(actor),
                              action=f"dispatch.{to}", entity=("dispatch", dispatch.id),
                              before={"status": before}, after={"status": to, **extra},
@@ -253,7 +272,7 @@ def acknowledge_dispatch(*, responder: User, dispatch_id: int, device_at=None) -
     """A responder takes the job: the operator and the reporters see it."""
     dispatch, incident = lock_unit_dispatch(responder=responder, dispatch_id=dispatch_id)
     _move_dispatch(responder, dispatch, incident, "acknowledged", device_at)
-    dispatch.acknowledged_at, dispatch.acknowledged_by = utcnow(), responder.id
+    dispatch.acknowledged_by = responder.id
     return dispatch
 
 

@@ -28,6 +28,7 @@ class Incident(db.Model):
     __tablename__ = "incidents"
     __table_args__ = (
         sa.Index("ix_incidents_regency_status", "regency_id", "status", "created_at"),
+        sa.Index("ix_incidents_regency_created", "regency_id", "created_at"),  # figures by period
         sa.Index("ix_incidents_location", "location", postgresql_using="gist"),  # PostgreSQL only
     )
     __mapper_args__ = {"eager_defaults": False}
@@ -46,6 +47,12 @@ class Incident(db.Model):
     desa_code: Mapped[str | None] = mapped_column(sa.String(20))
     kecamatan_code: Mapped[str | None] = mapped_column(sa.String(20))
     test: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Milestones for the service measures (backend/kpi/measures.py): set once, never moved.
+    first_dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_on_scene_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     location = deferred(mapped_column(
         Geography("POINT", 4326, spatial_index=False), sa.Computed(LOCATION_SQL, persisted=True)))

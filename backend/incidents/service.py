@@ -109,12 +109,20 @@ def transition_incident(*, actor: User, number: str, to: str) -> Incident:
     return incident
 
 
+# The incident's milestones its own state changes mark (first dispatch, acknowledgement and
+# arrival are marked by the dispatches themselves: dispatches.service).
+INCIDENT_MILESTONES = {"resolved": "resolved_at", "closed": "closed_at"}
+
+
 def move_incident(actor: User, incident: Incident, to: str) -> None:
     if to not in INCIDENT_TRANSITIONS.get(incident.status, ()):
         raise InvalidTransition(f"Incident {incident.number} is {incident.status}; "
                                 f"it cannot become {to}.",
                                 details={"from": incident.status, "to": to})
     before, incident.status, incident.updated_at = incident.status, to, utcnow()
+    milestone = INCIDENT_MILESTONES.get(to)
+    if milestone and getattr(incident, milestone) is None:
+        setattr(incident, milestone, incident.updated_at)
     record_events([audit_row(regency_id=incident.regency_id, actor=actor_ref(actor),
                              action=f"incident.{to}", entity=("incident", incident.number),
                              before={"status": before}, after={"status": to})])

@@ -35,6 +35,7 @@ class Report(db.Model):
         # Second guard of "never stored twice": one report per device op, whatever the path.
         sa.UniqueConstraint("device_id", "client_op_id"),
         sa.Index("ix_reports_regency_inbox", "regency_id", "status", "received_at"),
+        sa.Index("ix_reports_regency_received", "regency_id", "received_at"),  # figures by period
         sa.Index("ix_reports_location", "location", postgresql_using="gist"),  # PostgreSQL only
         sa.CheckConstraint("lat IS NULL OR (lat BETWEEN -90 AND 90)", name="lat_range"),
         sa.CheckConstraint("lon IS NULL OR (lon BETWEEN -180 AND 180)", name="lon_range"),
@@ -79,6 +80,10 @@ class Report(db.Model):
     # Beyond the device's SOS rate (or from a muted device): stored, never dropped, but
     # collapsed into one inbox row per device so it cannot bury other people's emergencies.
     flooded: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Milestones for the service measures (backend/kpi/measures.py): set once, never moved.
+    first_viewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    triaged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    triaged_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
     location = deferred(mapped_column(
         Geography("POINT", 4326, spatial_index=False), sa.Computed(LOCATION_SQL, persisted=True)))

@@ -114,6 +114,11 @@ def lock_device_reports(*, device: Device, client_op_ids: list[str]) -> dict[str
     return {r.client_op_id: r for r in reports}
 
 
+# An operator's decision on a received report: the end of the triage measure (the citizen
+# cancelling their own report is not one).
+TRIAGE_DECISIONS = ("confirmed", "rejected", "merged")
+
+
 def transition_report(*, report: Report, to: str, actor: tuple[str, object],
                       reason: str | None = None, device_at: datetime | None = None) -> Report:
     """Move a report to `to` if the state machine allows it; record change and audit."""
@@ -122,6 +127,9 @@ def transition_report(*, report: Report, to: str, actor: tuple[str, object],
                                 details={"from": report.status, "to": to})
     before = report.status
     report.status, report.status_reason, report.updated_at = to, reason, utcnow()
+    if before == "received" and to in TRIAGE_DECISIONS and actor[0] == "user":
+        report.triaged_at, report.triaged_by = report.updated_at, actor[1]
+        report.first_viewed_at = report.first_viewed_at or report.updated_at
     place = report_place(report)["label"] if report.device_id is not None else None
     append_changes([status_change(report.id, report.regency_id, report.device_id, to, reason,
                                   place=place)])

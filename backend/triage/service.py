@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from backend.accounts.models import User
 from backend.devices.models import Device
+from backend.accounts.permissions import PERMISSIONS
 from backend.accounts.service import actor_ref, require
 from backend.audit.service import audit_row, record_events
 from backend.db import dialect_name, utcnow
@@ -55,6 +56,18 @@ def get_report(*, actor: User, ref: str) -> Report:
         raise NotFound(f"No report {ref} in this regency.", code="report_not_found")
     return report
 
+
+
+def open_report(*, actor: User, ref: str) -> Report:
+    """A report as an operator opens it: the first opening by someone who triages marks
+    first_viewed_at (the end of the answer measure), once, without locking the row."""
+    report = get_report(actor=actor, ref=ref)
+    if report.first_viewed_at is None and actor.role in PERMISSIONS["triage"]:
+        db.session.execute(sa.update(Report).where(
+            Report.id == report.id, Report.first_viewed_at.is_(None))
+            .values(first_viewed_at=utcnow()).execution_options(synchronize_session=False))
+        db.session.refresh(report, ["first_viewed_at"])
+    return report
 
 
 def confirm_report(*, actor: User, ref: str, incident: str | None = None,

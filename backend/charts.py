@@ -28,6 +28,7 @@ import matplotlib.cm
 import matplotlib.dates
 from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 # Colours from one palette so that a measure looks the same on every chart.
 PALETTE = ("#1f5fa8", "#d9822b", "#2f8f46", "#b23b3b", "#6a4c93", "#6b7280")
@@ -84,8 +85,10 @@ def _no_data(ax, text: str) -> None:
 def time_series(series: Mapping[str, Sequence[tuple[date | datetime, float | None]]], *,
                 title: str | None = None, y_label: str | None = None,
                 target: float | None = None, target_label: str | None = None,
+                x_range: tuple[date | datetime, date | datetime] | None = None,
                 no_data: str = "Tidak ada data", size: tuple[float, float] | None = None) -> str:
-    """One line per named series of (day or time, value) points; None leaves a gap."""
+    """One line per named series of (day or time, value) points; None leaves a gap.
+    `x_range` fixes the axis to a period (else it spans the points)."""
     with _LOCK, matplotlib.rc_context(_RC):
         fig, ax = _figure(size)
         _title(ax, title)
@@ -105,7 +108,10 @@ def time_series(series: Mapping[str, Sequence[tuple[date | datetime, float | Non
         if y_label:
             ax.set_ylabel(y_label)
         ax.set_ylim(bottom=0)
-        fig.autofmt_xdate(rotation=0, ha="center")
+        if x_range is not None:
+            ax.set_xlim(*x_range)
+        locator = matplotlib.dates.AutoDateLocator(minticks=3, maxticks=10)
+        ax.xaxis.set_major_locator(locator)
         ax.xaxis.set_major_formatter(matplotlib.dates.DateFormatter("%d/%m"))
         if len(series) > 1 or target is not None:
             ax.legend(loc="upper left", frameon=False, fontsize=8)
@@ -125,6 +131,7 @@ def histogram(values: Iterable[float], *, title: str | None = None,
             _no_data(ax, no_data)
             return _svg(fig)
         ax.hist(values, bins=bins, color=PALETTE[0], edgecolor="white", linewidth=0.5)
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts are whole
         _target_line(ax, target, target_label, vertical=True)
         if x_label:
             ax.set_xlabel(x_label)
@@ -156,16 +163,19 @@ def bar_chart(bars: Sequence[tuple[str, float | None]], *, title: str | None = N
             drawn = ax.barh(positions, values, color=PALETTE[0], height=0.65)
             ax.set_yticks(list(positions), labels)
             ax.invert_yaxis()
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.grid(axis="y", visible=False)
             if x_label:
                 ax.set_xlabel(x_label)
         else:
             drawn = ax.bar(positions, values, color=PALETTE[0], width=0.7)
             ax.set_xticks(list(positions), labels)
+            ax.yaxis.set_major_locator(MaxNLocator(integer=True))
             ax.grid(axis="x", visible=False)
             if x_label:
                 ax.set_ylabel(x_label)
-        ax.bar_label(drawn, labels=[value_format.format(v) for v in values], padding=2,
+        ax.bar_label(drawn, labels=[value_format.format(v) if v else "" for v in values],
+                     padding=2,
                      fontsize=7)
         _target_line(ax, target, target_label, vertical=horizontal)
         if target is not None:
@@ -197,7 +207,9 @@ def choropleth(shapes: Sequence[tuple[Mapping, float | None]], *, title: str | N
         fig, ax = _figure(size)
         _title(ax, title)
         values = [v for _, v in shapes if v is not None]
-        norm = Normalize(vmin=min(values, default=0) if vmin is None else vmin,
+        lowest = min(values, default=0)
+        # Counts and delays start at zero: shading from 0 keeps a lone value visible.
+        norm = Normalize(vmin=(0 if lowest >= 0 else lowest) if vmin is None else vmin,
                          vmax=max(values, default=1) if vmax is None else vmax)
         if norm.vmin == norm.vmax:
             norm.vmax = norm.vmin + 1

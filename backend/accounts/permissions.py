@@ -12,6 +12,7 @@ PERMISSIONS = {
     "audit": {"supervisor", "admin"},
     "feed": {"operator", "supervisor"},           # the live feed: those who triage or supervise
     "admin": {"admin"},                           # agencies, units, routing, users
+    "monitor": {"supervisor", "admin"},           # board, KPIs, evaluation reports
 }
 
 

@@ -1,0 +1,264 @@
+"""Generate, store, list and annotate evaluation reports.
+
+A period is a calendar month or any range of whole days in the regency's own time zone
+(WIB for Musi Banyuasin), stored as [start, end) in UTC. One report per regency, period and
+language (a unique constraint):
+
+- On demand (console button, API, `flask report monthly`): generating a period that already
+  has a report **replaces its rendering in place** — figures change as late reports arrive
+  from phones that were offline — and keeps the written evaluation. Audited.
+- On schedule (`generate_due`): the previous month is generated once; a second run is a
+  **no-op** — unless the stored report was made before its month ended (an early on-demand
+  run), which the scheduler then replaces with the complete month.
+
+Services flush, never commit: the view, the CLI or the job owns the transaction.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import undefer
+
+from backend.accounts.models import User
+from backend.accounts.permissions import actor_ref, require
+from backend.audit.service import record_event
+from backend.db import utcnow
+from backend.errors import NotFound, ValidationFailed
+from backend.evaluation.gather import gather
+from backend.evaluation.models import EvaluationReport
+from backend.evaluation.render import period_title, render_html, render_pdf
+from backend.extensions import db
+from backend.i18n import format_time
+from backend.regencies.models import Regency
+
+MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
+MAX_RANGE_DAYS = 366
+LANGUAGE = "id"  # the report is written in Bahasa Indonesia
+SCHEDULER = ("system", "scheduler")
+
+
+@dataclass(frozen=True)
+class Period:
+    kind: str     # month | range
+    first: date   # first local day
+    last: date    # last local day (inclusive)
+    start: datetime  # UTC, inclusive
+    end: datetime    # UTC, exclusive
+
+    @property
+    def label(self) -> str:
+        """"2026-11" for a month, "2026-11-01..2026-11-15" for a range (the audit's entity)."""
+        if self.kind == "month":
+            return f"{self.first:%Y-%m}"
+        return f"{self.first.isoformat()}..{self.last.isoformat()}"
+
+    def previous(self, tz: ZoneInfo) -> Period:
+        """The period just before, of the same kind and length (a month: the previous one)."""
+        if self.kind == "month":
+            last = self.first - timedelta(days=1)
+            return _period("month", last.replace(day=1), last, tz)
+        days = (self.last - self.first).days + 1
+        return _period("range", self.first - timedelta(days=days),
+                       self.first - timedelta(days=1), tz)
+
+
+def _tz(regency: Regency) -> ZoneInfo:
+    return ZoneInfo(regency.timezone or "Asia/Jakarta")
+
+
+def _midnight(day: date, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(0), tz).astimezone(timezone.utc)
+
+
+def _period(kind: str, first: date, last: date, tz: ZoneInfo) -> Period:
+    return Period(kind, first, last, _midnight(first, tz), _midnight(last + timedelta(days=1), tz))
+
+
+def _invalid(field: str, message: str):
+    return ValidationFailed("Invalid period.", details={field: [message]})
+
+
+def month_period(*, regency: Regency, month: str) -> Period:
+    """The calendar month "YYYY-MM" in the regency's time zone."""
+    match = MONTH_RE.match(month or "")
+    if not match or not 1 <= int(match[2]) <= 12 or not 2000 <= int(match[1]) <= 2999:
+        raise _invalid("month", "Expected a month as YYYY-MM, e.g. 2026-11.")
+    first = date(int(match[1]), int(match[2]), 1)
+    last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    return _check_started(_period("month", first, last, _tz(regency)), "month")
+
+
+def range_period(*, regency: Regency, first: date, last: date) -> Period:
+    """Whole days first..last (inclusive) in the regency's time zone."""
+    if last < first:
+        raise _invalid("end", "The end date is before the start date.")
+    if (last - first).days + 1 > MAX_RANGE_DAYS:
+        raise _invalid("end", f"A report covers at most {MAX_RANGE_DAYS} days.")
+    return _check_started(_period("range", first, last, _tz(regency)), "start")
+
+
+def _check_started(period: Period, field: str) -> Period:
+    if period.start > utcnow():
+        raise _invalid(field, "The period has not started yet.")
+    return period
+
+
+def previous_month(*, regency: Regency, now: datetime) -> Period:
+    """The last complete calendar month before `now`, in the regency's time zone."""
+    tz = _tz(regency)
+    this_month = now.astimezone(tz).date().replace(day=1)
+    last = this_month - timedelta(days=1)
+    return _period("month", last.replace(day=1), last, tz)
+
+
+def _find(regency_id: int, period: Period) -> EvaluationReport | None:
+    return db.session.scalar(sa.select(EvaluationReport).where(
+        EvaluationReport.regency_id == regency_id,
+        EvaluationReport.period_start == period.start,
+        EvaluationReport.period_end == period.end,
+        EvaluationReport.language == LANGUAGE))
+
+
+def _title(period: Period) -> str:
+    return f"Laporan Evaluasi Layanan 112 — {period_title(period.kind, period.first, period.last)}"
+
+
+def _evaluation(report: EvaluationReport) -> dict:
+    if not (report.keep_text or report.improve_text):
+        return {}
+    author = db.session.get(User, report.evaluation_by) if report.evaluation_by else None
+    return {"keep": report.keep_text, "improve": report.improve_text,
+            "by": author.name if author else "–", "at": format_time(report.evaluation_at)}
+
+
+def _draw(report: EvaluationReport) -> None:
+    """(Re)draw the report's HTML and PDF from its stored figures and written evaluation."""
+    stored = report.figures["period"]
+    period = Period(report.period_kind, date.fromisoformat(stored["first_date"]),
+                    date.fromisoformat(stored["last_date"]), report.period_start,
+                    report.period_end)
+    user = db.session.get(User, report.generated_by) if report.generated_by else None
+    by = user.name if user else {"scheduler": "jadwal otomatis", "cli": "baris perintah"}.get(
+        report.generated_via, report.generated_via)
+    report.html = render_html(
+        figures=report.figures, title=_title(period),
+        period={"first": period.first, "last": period.last},
+        generated={"at": format_time(report.generated_at), "by": by},
+        evaluation=_evaluation(report))
+    report.pdf = render_pdf(report.html)
+    report.pdf_size = len(report.pdf)
+
+
+def generate_report(*, regency: Regency, period: Period, actor: User | None,
+                    via: str) -> tuple[EvaluationReport, bool]:
+    """Gather, draw and store the period's report; replace the rendering of an existing one
+    (keeping its written evaluation). Returns the report and whether it was new."""
+    if actor is not None:
+        require(actor, "monitor")
+    figures = gather(regency=regency, start=period.start, end=period.end,
+                     previous=_bounds(period.previous(_tz(regency))))
+    figures["period"] = {"kind": period.kind, "label": period.label,
+                         "first_date": period.first.isoformat(),
+                         "last_date": period.last.isoformat()}
+    report = _find(regency.id, period)
+    created = report is None
+    if created:
+        report = EvaluationReport(regency_id=regency.id, period_kind=period.kind,
+                                  period_start=period.start, period_end=period.end,
+                                  language=LANGUAGE)
+    report.figures = figures
+    report.generated_at = utcnow()
+    report.generated_by = actor.id if actor is not None else None
+    report.generated_via = via
+    _draw(report)
+    if created:
+        try:
+            with db.session.begin_nested():  # a concurrent run may have stored it first
+                db.session.add(report)
+        except IntegrityError:
+            if report in db.session:
+                db.session.expunge(report)
+            existing = _find(regency.id, period)
+            existing.figures, existing.generated_at = report.figures, report.generated_at
+            existing.generated_by, existing.generated_via = report.generated_by, via
+            _draw(existing)
+            report, created = existing, False
+    db.session.flush()
+    record_event(regency_id=regency.id,
+                 actor=actor_ref(actor) if actor is not None else (
+                     SCHEDULER if via == "scheduler" else ("system", via)),
+                 action="evaluation.generated" if created else "evaluation.regenerated",
+                 entity=("evaluation", period.label),
+                 after={"report_id": report.id, "via": via, "pdf_bytes": report.pdf_size})
+    return report, created
+
+
+def _bounds(period: Period) -> tuple[datetime, datetime]:
+    return period.start, period.end
+
+
+def generate_due(*, now: datetime | None = None) -> list[EvaluationReport]:
+    """The scheduler's run: every regency's previous month, once (see the module docstring).
+    Safe to run any number of times and on several servers at once."""
+    now = now or utcnow()
+    done = []
+    for regency in db.session.scalars(sa.select(Regency).order_by(Regency.id)).all():
+        period = previous_month(regency=regency, now=now)
+        existing = _find(regency.id, period)
+        if existing is not None and existing.generated_at >= period.end:
+            continue
+        report, _ = generate_report(regency=regency, period=period, actor=None,
+                                    via="scheduler")
+        done.append(report)
+    return done
+
+
+def list_reports(*, actor: User) -> list[EvaluationReport]:
+    """The regency's stored reports, newest period first (without their files)."""
+    require(actor, "monitor")
+    return list(db.session.scalars(
+        sa.select(EvaluationReport).where(EvaluationReport.regency_id == actor.regency_id)
+        .order_by(EvaluationReport.period_start.desc(), EvaluationReport.period_end.desc())))
+
+
+def get_report(*, actor: User, report_id: int, files: bool = False) -> EvaluationReport:
+    require(actor, "monitor")
+    query = sa.select(EvaluationReport).where(EvaluationReport.id == report_id,
+                                              EvaluationReport.regency_id == actor.regency_id)
+    if files:
+        query = query.options(undefer(EvaluationReport.html), undefer(EvaluationReport.pdf))
+    report = db.session.scalar(query) if 0 < report_id < 2**31 else None
+    if report is None:
+        raise NotFound("No such evaluation report.", code="evaluation_not_found")
+    return report
+
+
+def report_file(*, actor: User, report_id: int, kind: str) -> tuple[bytes, str, str]:
+    """A stored report as a download: (content, file name, MIME type)."""
+    report = get_report(actor=actor, report_id=report_id, files=True)
+    name = f"evaluasi-112-{report.figures['period']['label'].replace('..', '_')}"
+    if kind == "pdf":
+        return report.pdf, f"{name}.pdf", "application/pdf"
+    return report.html.encode(), f"{name}.html", "text/html; charset=utf-8"
+
+
+def save_evaluation(*, actor: User, report_id: int, keep: str, improve: str
+                    ) -> EvaluationReport:
+    """Write or edit the supervisor's evaluation; the HTML and PDF are redrawn with it, and
+    the change (before and after) is audited."""
+    report = get_report(actor=actor, report_id=report_id, files=True)
+    before = {"keep": report.keep_text, "improve": report.improve_text}
+    report.keep_text, report.improve_text = keep.strip() or None, improve.strip() or None
+    report.evaluation_by, report.evaluation_at = actor.id, utcnow()
+    _draw(report)
+    db.session.flush()
+    record_event(regency_id=report.regency_id, actor=actor_ref(actor),
+                 action="evaluation.written", entity=("evaluation", report.figures["period"]["label"]),
+                 before=before, after={"keep": report.keep_text, "improve": report.improve_text,
+                                       "report_id": report.id})
+    return report

@@ -29,6 +29,7 @@ def commit(result):
 from api.operator import (  # noqa: E402,F401
     audit,
     devices,
+    evaluations,
     feed,
     incidents,
     places,

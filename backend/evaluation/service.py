@@ -116,6 +116,20 @@ def previous_month(*, regency: Regency, now: datetime) -> Period:
     return _period("month", last.replace(day=1), last, tz)
 
 
+def next_month_start(*, now: datetime | None = None) -> datetime:
+    """When the next scheduled run is due: five minutes into the next month, in the earliest
+    time zone of the deployment's regencies (the others' months start later; the hourly check
+    catches them)."""
+    now = now or utcnow()
+    zones = db.session.scalars(sa.select(Regency.timezone).distinct()).all() or ["Asia/Jakarta"]
+    starts = []
+    for zone in zones:
+        local = now.astimezone(ZoneInfo(zone or "Asia/Jakarta")).date().replace(day=1)
+        following = (local + timedelta(days=32)).replace(day=1)
+        starts.append(_midnight(following, ZoneInfo(zone or "Asia/Jakarta")))
+    return min(starts) + timedelta(minutes=5)
+
+
 def _find(regency_id: int, period: Period) -> EvaluationReport | None:
     return db.session.scalar(sa.select(EvaluationReport).where(
         EvaluationReport.regency_id == regency_id,
@@ -200,6 +214,16 @@ def generate_report(*, regency: Regency, period: Period, actor: User | None,
 
 def _bounds(period: Period) -> tuple[datetime, datetime]:
     return period.start, period.end
+
+
+def generate_for(*, actor: User, month: str | None = None, start: date | None = None,
+                 end: date | None = None, via: str = "user") -> tuple[EvaluationReport, bool]:
+    """Generate (or regenerate) the actor's regency's report for a month or a range."""
+    require(actor, "monitor")
+    regency = db.session.get(Regency, actor.regency_id)
+    period = month_period(regency=regency, month=month) if month is not None else \
+        range_period(regency=regency, first=start, last=end)
+    return generate_report(regency=regency, period=period, actor=actor, via=via)
 
 
 def generate_due(*, now: datetime | None = None) -> list[EvaluationReport]:

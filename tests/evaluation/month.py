@@ -95,6 +95,7 @@ def build_month(staff) -> dict:
     for j in range(4):  # October: the previous period
         _report(regency, desa, received=datetime(2026, 10, 5 + j, 2, 0, tzinfo=timezone.utc),
                 offline_s=60, triage_s=200, status="rejected", reason="invalid")
-    db.session.commit()
-    return {"regency_id": regency.id, "desa": desa.name, "kecamatan": kecamatan.name,
-            "unit": unit.call_sign, "other_unit": other.call_sign}
+    known = {"regency_id": regency.id, "desa": desa.name, "kecamatan": kecamatan.name,
+             "unit": unit.call_sign, "other_unit": other.call_sign}
+    db.session.commit()  # and no read after it: on SQLite a read would hold the write lock
+    return known

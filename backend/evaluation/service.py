@@ -169,7 +169,7 @@ def _draw(report: EvaluationReport) -> None:
 
 
 def generate_report(*, regency: Regency, period: Period, actor: User | None,
-                    via: str) -> tuple[EvaluationReport, bool]:
+                    via: str, at: datetime | None = None) -> tuple[EvaluationReport, bool]:
     """Gather, draw and store the period's report; replace the rendering of an existing one
     (keeping its written evaluation). Returns the report and whether it was new."""
     if actor is not None:
@@ -186,7 +186,7 @@ def generate_report(*, regency: Regency, period: Period, actor: User | None,
                                   period_start=period.start, period_end=period.end,
                                   language=LANGUAGE)
     report.figures = figures
-    report.generated_at = utcnow()
+    report.generated_at = at or utcnow()
     report.generated_by = actor.id if actor is not None else None
     report.generated_via = via
     _draw(report)
@@ -237,7 +237,7 @@ def generate_due(*, now: datetime | None = None) -> list[EvaluationReport]:
         if existing is not None and existing.generated_at >= period.end:
             continue
         report, _ = generate_report(regency=regency, period=period, actor=None,
-                                    via="scheduler")
+                                    via="scheduler", at=now)
         done.append(report)
     return done
 

@@ -17,8 +17,10 @@ long-running server. rcParams are global, though, hence one lock around each dra
 """
 from __future__ import annotations
 
+import hashlib
 import io
 import math
+import re
 import threading
 from datetime import date, datetime
 from typing import Iterable, Mapping, Sequence
@@ -51,12 +53,19 @@ _LOCK = threading.Lock()
 DEFAULT_SIZE = (7.0, 3.0)  # inches: fits an A4 page's text width with margins
 
 
+_ID = re.compile(r'(id="|url\(#|xlink:href="#)([^"()]+)')
+
+
 def _svg(fig: Figure) -> str:
     buffer = io.StringIO()
     FigureCanvasSVG(fig).print_svg(buffer, metadata={"Date": None, "Creator": None})
     text = buffer.getvalue()
-    # Inline use: drop the XML prolog and DOCTYPE, keep the <svg> element.
-    return text[text.index("<svg"):]
+    # Inline use: drop the XML prolog and DOCTYPE, keep the <svg> element; matplotlib numbers
+    # its element ids from 1 in every figure, so several charts in one page would repeat
+    # them: prefix each chart's ids with a digest of its content (still deterministic).
+    text = text[text.index("<svg"):]
+    prefix = "c" + hashlib.sha1(text.encode()).hexdigest()[:8] + "-"
+    return _ID.sub(lambda m: m.group(1) + prefix + m.group(2), text)
 
 
 def _figure(size: tuple[float, float] | None) -> tuple[Figure, object]:

@@ -40,9 +40,9 @@ class EvaluationReport(db.Model):
     generated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     generated_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     generated_via: Mapped[str] = mapped_column(sa.String(12))
-    figures: Mapped[dict] = deferred(mapped_column(JSONDoc))
-    html: Mapped[str] = deferred(mapped_column(sa.Text))
-    pdf: Mapped[bytes] = deferred(mapped_column(sa.LargeBinary))
+    figures: Mapped[dict] = deferred(mapped_column(JSONDoc, nullable=False))
+    html: Mapped[str] = deferred(mapped_column(sa.Text, nullable=False))
+    pdf: Mapped[bytes] = deferred(mapped_column(sa.LargeBinary, nullable=False))
     pdf_size: Mapped[int] = mapped_column(sa.Integer)
     # The supervisor's written evaluation, kept with the report (audited on every change).
     keep_text: Mapped[str | None] = mapped_column(sa.Text)

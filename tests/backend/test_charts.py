@@ -58,3 +58,13 @@ def test_choropleth_shades_values_and_greys_missing_data():
     fills = re.findall(r"fill: ?(#[0-9a-f]{6})", svg)
     assert fills.count(charts.NO_DATA_COLOUR) >= 2  # both rings of the MultiPolygon
     assert len(set(fills) - {charts.NO_DATA_COLOUR, "#ffffff"}) >= 1  # the shaded one
+
+
+def test_charts_in_one_page_never_share_element_ids():
+    ids = [set(re.findall(r'id="([^"]+)"', svg)) for svg in (
+        charts.histogram([1, 2, 3], title="A"), charts.histogram([1, 2, 4], title="A"),
+        charts.bar_chart([("x", 1)], title="B"))]
+    assert ids[0] and not (ids[0] & ids[1]) and not (ids[0] & ids[2])
+    svg = charts.histogram([1, 2, 3], title="A")
+    for ref in re.findall(r'url\(#([^)]+)\)', svg) + re.findall(r'href="#([^"]+)"', svg):
+        assert f'id="{ref}"' in svg  # every reference still points at its element

@@ -31,7 +31,8 @@ def test_supervisor_generates_downloads_and_evaluates_a_month(page, live_server,
     row.locator("textarea[name=keep]").fill("Triase cepat di siang hari.")
     row.locator("textarea[name=improve]").fill("Kru DMK-SKY-2 harus menjawab.")
     row.locator("form.evaluation button").click()
-    expect(page.locator("#flash")).to_have_text("Tersimpan.")
+    # Saving redraws the PDF with the evaluation in it: seconds, not milliseconds.
+    expect(page.locator("#flash")).to_have_text("Tersimpan.", timeout=30_000)
     page.reload()
     row = page.locator("#evaluations tbody tr[data-period='2026-11']")
     expect(row.locator("textarea[name=keep]")).to_have_value("Triase cepat di siang hari.")

@@ -38,7 +38,7 @@ def regency() -> Regency:
     return db.session.scalar(sa.select(Regency).where(Regency.code == "1606"))
 
 
-def test_monthly_pdf_shows_the_figures_known_by_construction(app, staff, tmp_path):
+def test_monthly_pdf_shows_the_figures_known_by_construction(app, staff, tmp_path, caplog):
     known = build_month(staff)
     supervisor = user("supervisor")
     period = service.month_period(regency=regency(), month="2026-11")
@@ -74,6 +74,8 @@ def test_monthly_pdf_shows_the_figures_known_by_construction(app, staff, tmp_pat
     assert line(text, known["unit"]).endswith("9 9 0 0 2 mnt 15 dtk 4.5")
     assert line(text, known["other_unit"]).endswith("1 0 1 0 – 0.0")
     assert "Belum ada evaluasi tertulis" in text
+    # Charts' element ids are unique in the page (WeasyPrint says so when they are not).
+    assert not [r for r in caplog.records if "defined twice" in r.getMessage()]
 
 
 def test_written_evaluation_is_kept_shown_in_the_pdf_and_audited(app, staff, tmp_path):

@@ -4,6 +4,7 @@ PDF with WeasyPrint. Rendering needs no request: the CLI and the scheduler use i
 from __future__ import annotations
 
 import json
+import logging
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -154,8 +155,20 @@ def render_html(*, figures: dict, title: str, period: dict, generated: dict,
         evaluation=evaluation or {})
 
 
+class _SvgStyleNoise(logging.Filter):
+    """WeasyPrint's CSS validator reports every SVG presentation property in a chart's style
+    attributes (fill, stroke-dasharray…) as unknown, then draws them all the same: hundreds of
+    warnings per report that would drown real ones."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "unknown property" not in record.getMessage()
+
+
 def render_pdf(html: str) -> bytes:
     """The HTML drawn to PDF by WeasyPrint (imported here: it loads Pango on import)."""
     from weasyprint import HTML
 
+    logger = logging.getLogger("weasyprint")
+    if not any(isinstance(f, _SvgStyleNoise) for f in logger.filters):
+        logger.addFilter(_SvgStyleNoise())
     return HTML(string=html).write_pdf()

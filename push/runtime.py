@@ -16,6 +16,7 @@ from flask import Flask
 
 log = logging.getLogger(__name__)
 RELAY_INTERVAL_S = 5.0
+EVALUATION_FIRST_CHECK_S = 30.0
 
 
 class PushRuntime:
@@ -113,10 +114,13 @@ class ThreadRuntime(PushRuntime):
         """Last month's evaluation reports: at start-up, then every EVALUATION_CHECK_MINUTES
         and at the start of each month (generate_due is idempotent; several web processes
         may run it, the unique period constraint keeps one report)."""
+        from backend.db import utcnow
         from backend.evaluation.service import generate_due, next_month_start
         from backend.extensions import db
-        from backend.db import utcnow
 
+        # Let the server start serving first; the catch-up is not urgent.
+        if self.stopping.wait(EVALUATION_FIRST_CHECK_S):
+            return
         while not self.stopping.is_set():
             try:
                 with self.app.app_context():

@@ -85,7 +85,8 @@ def environment() -> jinja2.Environment:
     return _ENV
 
 
-def _desa_shapes(regency_id: int) -> list[tuple[str, dict]]:
+def desa_shapes(regency_id: int) -> list[tuple[str, dict]]:
+    """The regency's desa polygons for the maps (read before drawing, which needs no DB)."""
     rows = db.session.execute(sa.select(Area.code, Area.geojson).where(
         Area.regency_id == regency_id, Area.level == "desa", Area.geojson.is_not(None))).all()
     return [(code, json.loads(geojson)) for code, geojson in rows]
@@ -143,12 +144,12 @@ def _charts(figures: dict, shapes: list[tuple[str, dict]], period: dict) -> dict
     return {name: Markup(svg) for name, svg in drawn.items()}
 
 
-def render_html(*, figures: dict, title: str, period: dict, generated: dict,
-                evaluation: dict | None = None) -> str:
-    """The report as one self-contained HTML document (styles and SVG inline)."""
+def render_html(*, figures: dict, shapes: list[tuple[str, dict]], title: str, period: dict,
+                generated: dict, evaluation: dict | None = None) -> str:
+    """The report as one self-contained HTML document (styles and SVG inline); pure CPU,
+    no database."""
     measures = [{"name": m.name, "label": m.label["id"],
                  "definition": DEFINITIONS.get(m.name, m.definition)} for m in MEASURES]
-    shapes = _desa_shapes(figures["regency"]["id"])
     return environment().get_template("report.html").render(
         f=figures, title=title, period=period, generated=generated, measures=measures,
         charts=_charts(figures, shapes, period), causes=CAUSES, channels=CHANNELS, reasons=REASONS,

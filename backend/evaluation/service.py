@@ -25,13 +25,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import undefer
 
 from backend.accounts.models import User
-from backend.accounts.permissions import actor_ref, require
+from backend.accounts.permissions import require
 from backend.audit.service import record_event
 from backend.db import utcnow
 from backend.errors import NotFound, ValidationFailed
 from backend.evaluation.gather import gather
 from backend.evaluation.models import EvaluationReport
-from backend.evaluation.render import period_title, render_html, render_pdf
+from backend.evaluation.render import desa_shapes, period_title, render_html, render_pdf
 from backend.extensions import db
 from backend.i18n import format_time
 from backend.regencies.models import Regency
@@ -142,54 +142,86 @@ def _title(period: Period) -> str:
     return f"Laporan Evaluasi Layanan 112 — {period_title(period.kind, period.first, period.last)}"
 
 
-def _evaluation(report: EvaluationReport) -> dict:
-    if not (report.keep_text or report.improve_text):
+def _evaluation(report: EvaluationReport | None) -> dict:
+    if report is None or not (report.keep_text or report.improve_text):
         return {}
     author = db.session.get(User, report.evaluation_by) if report.evaluation_by else None
     return {"keep": report.keep_text, "improve": report.improve_text,
             "by": author.name if author else "–", "at": format_time(report.evaluation_at)}
 
 
-def _draw(report: EvaluationReport) -> None:
-    """(Re)draw the report's HTML and PDF from its stored figures and written evaluation."""
-    stored = report.figures["period"]
-    period = Period(report.period_kind, date.fromisoformat(stored["first_date"]),
-                    date.fromisoformat(stored["last_date"]), report.period_start,
-                    report.period_end)
-    user = db.session.get(User, report.generated_by) if report.generated_by else None
-    by = user.name if user else {"scheduler": "jadwal otomatis", "cli": "baris perintah"}.get(
-        report.generated_via, report.generated_via)
-    report.html = render_html(
-        figures=report.figures, title=_title(period),
-        period={"first": period.first, "last": period.last},
-        generated={"at": format_time(report.generated_at), "by": by},
-        evaluation=_evaluation(report))
-    report.pdf = render_pdf(report.html)
-    report.pdf_size = len(report.pdf)
+@dataclass
+class Draft:
+    """Everything a report's drawing needs, read from the database beforehand."""
+    regency_id: int
+    period: Period
+    figures: dict
+    shapes: list
+    generated_at: datetime
+    generated_by: str
+    evaluation: dict
+    html: str = ""
+    pdf: bytes = b""
+
+    def draw(self) -> Draft:
+        """HTML and PDF: seconds of CPU, no database."""
+        self.html = render_html(
+            figures=self.figures, shapes=self.shapes, title=_title(self.period),
+            period={"first": self.period.first, "last": self.period.last},
+            generated={"at": format_time(self.generated_at), "by": self.generated_by},
+            evaluation=self.evaluation)
+        self.pdf = render_pdf(self.html)
+        return self
+
+
+def _end_read() -> None:
+    """End the read transaction before drawing. On the embedded SQLite every transaction takes
+    the write lock at BEGIN (IMMEDIATE), and an SOS must never wait seconds for a PDF; so
+    generation reads, ends its transaction, draws, then writes in a short new one. Callers
+    start a generation at the beginning of their transaction (nothing of theirs is pending)."""
+    if db.session.new or db.session.dirty or db.session.deleted:
+        raise RuntimeError("start a report generation at the beginning of a transaction")
+    db.session.commit()
+
+
+def _generator_name(actor: User | None, via: str) -> str:
+    if actor is not None:
+        return actor.name
+    return {"scheduler": "jadwal otomatis", "cli": "baris perintah"}.get(via, via)
 
 
 def generate_report(*, regency: Regency, period: Period, actor: User | None,
                     via: str, at: datetime | None = None) -> tuple[EvaluationReport, bool]:
     """Gather, draw and store the period's report; replace the rendering of an existing one
-    (keeping its written evaluation). Returns the report and whether it was new."""
+    (keeping its written evaluation). Returns the report and whether it was new.
+    Ends the caller's (read-only) transaction before drawing: see _end_read."""
     if actor is not None:
         require(actor, "monitor")
+    regency_id, actor_id = regency.id, actor.id if actor is not None else None
     figures = gather(regency=regency, start=period.start, end=period.end,
                      previous=_bounds(period.previous(_tz(regency))))
     figures["period"] = {"kind": period.kind, "label": period.label,
                          "first_date": period.first.isoformat(),
                          "last_date": period.last.isoformat()}
-    report = _find(regency.id, period)
+    existing = _find(regency_id, period)
+    draft = Draft(regency_id, period, figures, desa_shapes(regency_id), at or utcnow(),
+                  _generator_name(actor, via), _evaluation(existing))
+    evaluated_at = existing.evaluation_at if existing is not None else None
+    _end_read()
+    draft.draw()
+
+    report = _find(regency_id, period)
     created = report is None
     if created:
-        report = EvaluationReport(regency_id=regency.id, period_kind=period.kind,
+        report = EvaluationReport(regency_id=regency_id, period_kind=period.kind,
                                   period_start=period.start, period_end=period.end,
                                   language=LANGUAGE)
-    report.figures = figures
-    report.generated_at = at or utcnow()
-    report.generated_by = actor.id if actor is not None else None
-    report.generated_via = via
-    _draw(report)
+    elif report.evaluation_at != evaluated_at:  # written while we drew: draw it in
+        draft.evaluation = _evaluation(report)
+        draft.draw()
+    report.figures, report.generated_at = figures, draft.generated_at
+    report.generated_by, report.generated_via = actor_id, via
+    report.html, report.pdf, report.pdf_size = draft.html, draft.pdf, len(draft.pdf)
     if created:
         try:
             with db.session.begin_nested():  # a concurrent run may have stored it first
@@ -197,14 +229,14 @@ def generate_report(*, regency: Regency, period: Period, actor: User | None,
         except IntegrityError:
             if report in db.session:
                 db.session.expunge(report)
-            existing = _find(regency.id, period)
-            existing.figures, existing.generated_at = report.figures, report.generated_at
-            existing.generated_by, existing.generated_via = report.generated_by, via
-            _draw(existing)
+            existing = _find(regency_id, period)
+            existing.figures, existing.generated_at = figures, draft.generated_at
+            existing.generated_by, existing.generated_via = actor_id, via
+            existing.html, existing.pdf, existing.pdf_size = draft.html, draft.pdf, len(draft.pdf)
             report, created = existing, False
     db.session.flush()
-    record_event(regency_id=regency.id,
-                 actor=actor_ref(actor) if actor is not None else (
+    record_event(regency_id=regency_id,
+                 actor=("user", actor_id) if actor_id is not None else (
                      SCHEDULER if via == "scheduler" else ("system", via)),
                  action="evaluation.generated" if created else "evaluation.regenerated",
                  entity=("evaluation", period.label),
@@ -231,7 +263,8 @@ def generate_due(*, now: datetime | None = None) -> list[EvaluationReport]:
     Safe to run any number of times and on several servers at once."""
     now = now or utcnow()
     done = []
-    for regency in db.session.scalars(sa.select(Regency).order_by(Regency.id)).all():
+    for regency_id in db.session.scalars(sa.select(Regency.id).order_by(Regency.id)).all():
+        regency = db.session.get(Regency, regency_id)
         period = previous_month(regency=regency, now=now)
         existing = _find(regency.id, period)
         if existing is not None and existing.generated_at >= period.end:
@@ -273,16 +306,30 @@ def report_file(*, actor: User, report_id: int, kind: str) -> tuple[bytes, str, 
 
 def save_evaluation(*, actor: User, report_id: int, keep: str, improve: str
                     ) -> EvaluationReport:
-    """Write or edit the supervisor's evaluation; the HTML and PDF are redrawn with it, and
-    the change (before and after) is audited."""
-    report = get_report(actor=actor, report_id=report_id, files=True)
+    """Write or edit the supervisor's evaluation; the HTML and PDF are redrawn with it (after
+    the read transaction ends, see _end_read), and the change (before and after) is audited."""
+    report = get_report(actor=actor, report_id=report_id)
+    keep, improve = keep.strip() or None, improve.strip() or None
+    at, actor_id, author = utcnow(), actor.id, actor.name
+    stored = report.figures["period"]
+    period = Period(report.period_kind, date.fromisoformat(stored["first_date"]),
+                    date.fromisoformat(stored["last_date"]), report.period_start,
+                    report.period_end)
+    generator = db.session.get(User, report.generated_by) if report.generated_by else None
+    draft = Draft(report.regency_id, period, report.figures, desa_shapes(report.regency_id),
+                  report.generated_at, _generator_name(generator, report.generated_via),
+                  {"keep": keep, "improve": improve, "by": author, "at": format_time(at)}
+                  if keep or improve else {})
+    _end_read()
+    draft.draw()
+    report = get_report(actor=actor, report_id=report_id)
     before = {"keep": report.keep_text, "improve": report.improve_text}
-    report.keep_text, report.improve_text = keep.strip() or None, improve.strip() or None
-    report.evaluation_by, report.evaluation_at = actor.id, utcnow()
-    _draw(report)
+    report.keep_text, report.improve_text = keep, improve
+    report.evaluation_by, report.evaluation_at = actor_id, at
+    report.html, report.pdf, report.pdf_size = draft.html, draft.pdf, len(draft.pdf)
     db.session.flush()
-    record_event(regency_id=report.regency_id, actor=actor_ref(actor),
-                 action="evaluation.written", entity=("evaluation", report.figures["period"]["label"]),
-                 before=before, after={"keep": report.keep_text, "improve": report.improve_text,
+    record_event(regency_id=report.regency_id, actor=("user", actor_id),
+                 action="evaluation.written", entity=("evaluation", stored["label"]),
+                 before=before, after={"keep": keep, "improve": improve,
                                        "report_id": report.id})
     return report

@@ -1,6 +1,8 @@
 """gunicorn settings for both profiles; override with GUNICORN_CMD_ARGS or env below."""
 import multiprocessing
 import os
+import shutil
+import tempfile
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8112')}"
 # cores + 1 processes of 2 threads measured best on 2 cores (bench/ingest.py); GIL-bound work
@@ -21,3 +23,30 @@ def pre_request(worker, req):
     from backend.http import remember_server_request
 
     remember_server_request(req)
+
+
+# Operations metrics (/metrics, backend/metrics): every worker writes its counters to one
+# folder and a scrape of any worker sums them (prometheus_client multi-process mode). Set
+# before any worker imports prometheus_client; a folder of our own per master unless
+# PROMETHEUS_MULTIPROC_DIR names one (e.g. a tmpfs), emptied at start: counters restart with
+# the server, which Prometheus' rate() and increase() handle.
+_OWN_METRICS_DIR = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", os.path.join(
+    tempfile.gettempdir(), f"siaga112-metrics-{os.getpid()}"))
+
+
+def on_starting(server):
+    folder = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+    shutil.rmtree(folder, ignore_errors=True)
+    os.makedirs(folder, exist_ok=True)
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    if _OWN_METRICS_DIR:
+        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)

@@ -153,6 +153,39 @@ JS_MESSAGES = {
     "evaluation_user": _l("konsol"),
     "evaluation_cli": _l("baris perintah"),
     "evaluation_reports": _l("laporan"),
+    # Papan Pantau (the live board).
+    "board_none": _l("tidak ada"),
+    "board_flooded": _l("dari banjir laporan"),
+    "board_attention": _l("Perlu tindakan"),
+    "board_awaiting_ack": _l("Menunggu jawaban unit"),
+    "board_overdue_ack": _l("Lewat batas jawab"),
+    "board_timed_out_today": _l("Tidak dijawab hari ini"),
+    "board_declined_today": _l("Ditolak unit hari ini"),
+    "board_alerts_open": _l("Pada penugasan aktif"),
+    "board_alerts_today": _l("Gagal hari ini"),
+    "board_alert_failed": _l("gagal"),
+    "board_alert_dropped": _l("token hilang"),
+    "board_today_reports": _l("Laporan masuk"),
+    "board_today_incidents": _l("Kejadian dibuka"),
+    "board_updated": _l("diperbarui"),
+    # Monitoring maps (Peta Sinyal, Perencanaan Pos).
+    "reports": _l("laporan"),
+    "no_reports": _l("tanpa laporan"),
+    "small_sample": _l("sampel kecil, tidak diperingkat"),
+    "over_threshold": _l("menunggu > %(minutes)s menit"),
+    "p50": _l("median"),
+    "p90": _l("p90"),
+    "loading": _l("Memuat…"),
+    "est_minutes": _l("perkiraan %(minutes)s menit dari %(post)s"),
+    "no_post": _l("tidak ada pos"),
+    "demand": _l("laporan"),
+    "proposed_site": _l("Usulan pos baru"),
+    "minutes_saved": _l("menit hemat (tertimbang laporan)"),
+    "post": _l("Pos"),
+    "outside_target": _l("di luar target"),
+    "within_target": _l("dalam target"),
+    "none_needed": _l("Tidak ada lokasi yang menghemat waktu."),
+    "minutes": _l("menit"),
 }
 
 UNIT_STATE_KEYS = ("available", "assigned", "en_route", "on_scene", "out_of_service")
@@ -316,3 +349,5 @@ def leaflet(filename):
 
 from api import console_admin  # noqa: E402,F401  (admin, audit and history pages)
 from api import console_evaluation  # noqa: E402,F401  (evaluation reports)
+from api import console_board  # noqa: E402,F401  (the live board)
+from api import console_monitoring  # noqa: E402,F401  (signal map, coverage planning)

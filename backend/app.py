@@ -102,6 +102,8 @@ def register_extensions(app: Flask) -> None:
                    default_translation_directories=TRANSLATIONS_DIR)
     with app.app_context():
         configure_engine(db.engine)
+    from backend.metrics.http import install as install_metrics
+    from backend.metrics.instruments import count_db_error
     from push.runtime import init_push
 
     Api(app)  # per app, so tests can build many apps; found via app.extensions
@@ -119,9 +121,12 @@ def register_extensions(app: Flask) -> None:
     def database_unavailable(exc):
         # Lost connection, deadlock, lock timeout: transient; the phone keeps its ops and retries.
         app.logger.warning("database error, answering 503: %s", exc)
+        count_db_error(exc)
         db.session.rollback()
         return error_body("unavailable", "Temporarily unavailable; retry later."), 503, {
             "Retry-After": "5"}
+
+    install_metrics(app)
 
     @app.after_request
     def protocol_header(response):
@@ -149,8 +154,10 @@ def security_headers(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from api import register_blueprints as register_api
     from api.console import bp as console
+    from api.metrics import bp as metrics
 
     app.register_blueprint(console)
+    app.register_blueprint(metrics)
     app.add_url_rule("/", "root", lambda: redirect(url_for("console.inbox")))
     from sync.protocol import OP_DATA_SCHEMAS, Op
 

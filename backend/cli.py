@@ -1,4 +1,4 @@
-"""Flask CLI: `flask seed`, `flask settings`, `flask devices revoke`, `flask report monthly`."""
+"""Flask CLI: `flask seed` (--demo: staff, reports, a month of history), `flask settings`, `flask devices revoke`, `flask report monthly|due`."""
 from __future__ import annotations
 
 import json
@@ -35,6 +35,7 @@ def register(app: Flask) -> None:
 
             users = seed_demo(regency)
             _seed_demo(regency)
+            _seed_history(regency)
             for user in users:
                 if user.role != "responder":
                     click.echo(f"demo login: {user.username} / {DEMO_PASSWORD} ({user.role})")
@@ -176,6 +177,19 @@ def register(app: Flask) -> None:
         revoke_device(device=device, actor=("system", "cli"))
         db.session.commit()
         click.echo(f"device {device_id} revoked")
+
+
+def _seed_history(regency) -> None:
+    from backend.db import utcnow
+    from backend.history import seed_history
+
+    totals = seed_history(regency, days=current_app.config["DEMO_HISTORY_DAYS"],
+                          reports_per_day=current_app.config["DEMO_HISTORY_REPORTS_PER_DAY"],
+                          now=utcnow())
+    if totals:
+        click.echo(f"demo history: {totals.reports} reports, {totals.incidents} incidents, "
+                   f"{totals.dispatches} dispatches over "
+                   f"{current_app.config['DEMO_HISTORY_DAYS']} days")
 
 
 def _seed_demo(regency) -> None:

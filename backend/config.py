@@ -102,6 +102,15 @@ SETTINGS: tuple[Setting, ...] = (
             "older, the unit's post is used."),
     Setting("TRUSTED_PROXIES", int, 0,
             "Reverse proxies in front of the app whose X-Forwarded-For is trusted (0 = none)."),
+    Setting("METRICS_ALLOW", str, "127.0.0.1/32,::1/128",
+            "Networks allowed to scrape /metrics without a token, comma-separated "
+            "(e.g. the monitoring network 10.0.5.0/24). Empty = token only."),
+    Setting("METRICS_TOKEN", str, "",
+            "Bearer token that opens /metrics from anywhere (Prometheus "
+            "`authorization: {credentials: …}`). Empty = address check only."),
+    Setting("METRICS_WORKER_ADDR", str, "",
+            "host:port where `flask worker` serves its own /metrics (alert sends and "
+            "escalations happen there in production), e.g. 0.0.0.0:9113. Empty = off."),
     Setting("FEED_MAX_PER_WORKER", int, 4,
             "Live feeds (server-sent events) one web process serves at once; each holds a "
             "thread, so keep it below WEB_THREADS (8): the rest stay free for phones."),
@@ -119,9 +128,33 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PLACE_TOLERANCE_M", float, 1000.0,
             "A point in no desa takes the nearest desa within this many metres (GPS error, "
             "simplified borders); farther away it is outside the regency (shown, never dropped)."),
+    Setting("SIGNAL_H3_RESOLUTION", int, 7,
+            "H3 resolution of the weak-signal map's hexagons. 7 (cells of ~5 km², edge "
+            "~1.4 km) is finer than a desa (~60 km² on average in Musi Banyuasin) yet gathers "
+            "several reports per cell in a month; 8 (~0.7 km²) leaves most cells with one."),
+    Setting("SIGNAL_WAIT_THRESHOLD_S", int, 600,
+            "The weak-signal map's share of reports that waited on the phone longer than "
+            "this many seconds (captured → received)."),
+    Setting("SIGNAL_MIN_COUNT", int, 5,
+            "A desa or cell needs at least this many reports in the range to be ranked; "
+            "smaller samples are shown with their counts but never ranked."),
+    Setting("COVERAGE_ROAD_FACTOR", float, 1.4,
+            "Road distance ÷ straight-line distance for the coverage ESTIMATE (rural roads "
+            "and rivers: 1.3-1.6 is typical; measure a few real trips to set it)."),
+    Setting("COVERAGE_SPEED_KMH", str, "default=40",
+            "Average road speed for the coverage estimate, km/h, per agency type "
+            "(e.g. health=45,fire_brigade=40,default=40)."),
+    Setting("COVERAGE_TARGET_MINUTES", float, 30.0,
+            "Coverage planning: a desa whose estimated travel time from the nearest post is "
+            "above this is outside the target."),
     Setting("PLACE_ASSIGN", _bool, True,
             "Assign each report's desa/kecamatan at ingest. Off only to measure what it costs "
             "(bench/ingest.py); reports then carry no place."),
+    Setting("DEMO_HISTORY_DAYS", int, 30,
+            "`flask seed --demo` adds this many days of synthetic history up to now (reports, "
+            "incidents, dispatches, alerts; backend/history.py), once; 0 = none."),
+    Setting("DEMO_HISTORY_REPORTS_PER_DAY", float, 100.0,
+            "Mean reports a day in the demo history (a regency's 112 centre: 50–300)."),
 )
 
 

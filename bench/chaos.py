@@ -75,7 +75,7 @@ class Stack:
                            REGISTRATION_LIMIT_GLOBAL="100000/minute")
         prepare_database(self.env)
         self.web = Gunicorn(self.env)
-        self.worker = PushWorker(self.env)
+        self.worker = PushWorker(self.env, log_path=os.path.join(self.folder, "worker.log"))
         self._nginx = nginx(os.path.join(self.folder, "nginx"), self.web.port)
         self.port = self._nginx.__enter__()
         self.base = f"http://127.0.0.1:{self.port}"
@@ -301,6 +301,7 @@ def run_fault(stack: Stack, crews: Crews, fault: str, phones_n: int, dispatches_
     result.alerts_failed_visibly = visible
     result.alerts_unsettled = result.alerts_committed - result.alerts_delivered - visible
     if result.alerts_unsettled:
+        result.notes.append(f"worker log: {stack.worker.log_path}")
         result.notes.append(f"outbox: {rows}; attempts: " + ", ".join(
             f"{status}/{attempts}/{error}" for status, attempts, error in stack.query(
                 "SELECT status, attempts, last_error FROM push_outbox WHERE dispatch_id = "

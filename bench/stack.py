@@ -54,6 +54,7 @@ def stop_process(process: subprocess.Popen, quick: signal.Signals = signal.SIGIN
 def app_env(database_url: str, **overrides) -> dict:
     return {**os.environ, "DATABASE_URL": database_url, "PUSH_THREAD": "false",
             "FLASK_APP": "backend", "ACCESS_LOG": "", "LOG_LEVEL": "WARNING",
+            "DEMO_HISTORY_DAYS": "0",  # units free and an empty inbox: the tests count on it
             **CHEAP_PASSWORDS, **{k: str(v) for k, v in overrides.items()}}
 
 
@@ -222,17 +223,23 @@ class StandIn:
 
 
 class PushWorker:
-    """`flask worker`: RQ jobs and the outbox relay."""
+    """`flask worker`: RQ jobs and the outbox relay; its output goes to `log_path` if given
+    (kept for the post-mortem of a fault)."""
 
-    def __init__(self, env: dict):
-        self.env = env
+    def __init__(self, env: dict, log_path: str | None = None):
+        self.env, self.log_path = env, log_path
         self.process = None
         self.start()
 
     def start(self) -> None:
-        self.process = subprocess.Popen([sys.executable, "-m", "flask", "worker"], cwd=ROOT,
-                                        env=self.env, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.DEVNULL, start_new_session=True)
+        out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
+        try:
+            self.process = subprocess.Popen([sys.executable, "-m", "flask", "worker"], cwd=ROOT,
+                                            env=self.env, stdout=out, stderr=subprocess.STDOUT,
+                                            start_new_session=True)
+        finally:
+            if self.log_path:
+                out.close()  # the child has its own copy
 
     def stop(self) -> None:
         stop_process(self.process, signal.SIGTERM)

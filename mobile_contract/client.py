@@ -24,6 +24,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from mobile_contract.sms import encode_sos
+
 HEADER = "Siaga-Sync"
 PROTOCOL = 1
 FINAL = {"applied", "duplicate", "rejected", "conflict"}  # these leave the queue
@@ -115,6 +117,19 @@ class SiagaClient:
         return self.queue("report.create", {"category": category, "location": location,
                                             "note": note, "silent": silent})
 
+    def sos_sms(self, op_id: str) -> str | None:
+        """The S1 SMS for a queued report.create (PROTOCOL.md §13), to send when there has
+        been no data for a while; None if the op is not queued any more (it went through)
+        or the phone is not registered. The op stays queued: the server stores it once
+        whichever copy arrives first, and answers the other `duplicate`."""
+        row = self.db.execute("SELECT body FROM ops WHERE id = ?", (op_id,)).fetchone()
+        device_id = self._meta("device_id")
+        if row is None or not self.key or not device_id:
+            return None
+        op = json.loads(row[0])
+        return encode_sos(op, int(device_id), self.key) if op["type"] == "report.create" \
+            else None
+
     # ---- network ----
 
     def _request(self, method: str, path: str, body: dict | None = None, *,
@@ -162,7 +177,9 @@ class SiagaClient:
         registration = {"platform": platform, "app_version": app_version, "kind": kind,
                         "phone": phone, "test": test}
         status, headers, payload = self._request("POST", "/v1/devices", registration)
-        key = self._reply(status, headers, payload)["device_key"]
+        reply = self._reply(status, headers, payload)
+        key = reply["device_key"]
+        self._meta("device_id", str(reply["device_id"]))  # names the device in an SOS SMS
         self._meta("registration", json.dumps(registration))
         self._meta("cursor", "")  # a new device starts pulling from the beginning
         return self._meta("device_key", key)

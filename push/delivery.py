@@ -22,6 +22,7 @@ from backend.dispatches.models import Dispatch
 from backend.extensions import db
 from backend.feed.service import append_changes, change_row
 from backend.i18n import category_label
+from backend.metrics.instruments import count_alert_sends
 from backend.incidents.models import Incident
 from backend.places.service import incident_place
 from backend.text import one_line
@@ -131,6 +132,7 @@ def deliver(ids: list[int] | None, sender) -> Stats:
         settle(row, outcomes.get(row.PushOutbox.id, Outcome("drop_token", error="no token")),
                now, stats)
     db.session.commit()
+    count_alert_sends(stats)
     return stats
 
 

@@ -10,10 +10,12 @@ from backend.errors import ApiError, PayloadTooLarge, ValidationFailed
 from backend.extensions import AUTH_ERRORS, Blueprint, db
 from backend.feed.service import Cursor, read_changes
 from backend.jsonio import loads_strict
+from backend.metrics.instruments import count_sync_results
 from backend.responders.service import device_responder
 from sync.apply import apply_ops
 from sync.clock import make_clock
 from sync.protocol import (
+    OP_DATA_SCHEMAS,
     PROTOCOL_VERSION,
     SUPPORTED_PROTOCOLS,
     SyncRequest,
@@ -83,6 +85,7 @@ def sync():
         "cursor": cursor.encode(), "has_more": has_more,
     }
     db.session.commit()
+    count_sync_results(body["ops"], results, OP_DATA_SCHEMAS)  # after the commit: what stuck
     # Built by hand, not dumped through SyncResponse: this is the hottest path and the
     # contract tests validate its shape against the published schema.
     return current_app.json.response(reply)

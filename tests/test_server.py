@@ -116,3 +116,32 @@ def test_thirty_open_feeds_leave_phones_their_threads(server):
     finally:
         for sock in feeds:
             sock.close()
+
+
+def test_metrics_sum_every_gunicorn_worker(tmp_path):
+    """Two worker processes, one scrape: the counters of both (prometheus_client's
+    multi-process mode, set up by gunicorn.conf.py)."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    def health_count(port) -> float:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        response, body = _send(conn, "GET", "/metrics")
+        assert response.status == 200, body
+        # Multi-process mode exports the shared counters, not one process's own gc figures.
+        assert b"python_gc_objects_collected_total" not in body
+        for family in text_string_to_metric_families(body.decode()):
+            for sample in family.samples:
+                if sample.name == "siaga_http_requests_total" and \
+                        sample.labels == {"endpoint": "/v1/health", "method": "GET",
+                                          "status": "200"}:
+                    return sample.value
+        return 0.0
+
+    with gunicorn(tmp_path, WEB_WORKERS="2") as port:
+        for _ in range(40):       # a new connection each time: both workers get some
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            response, _ = _send(conn, "GET", "/v1/health", headers={"Connection": "close"})
+            assert response.status == 200
+            conn.close()
+        scrapes = {health_count(port) for _ in range(6)}
+        assert scrapes == {40.0}, scrapes   # whichever worker answers, the sum of both

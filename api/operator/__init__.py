@@ -28,10 +28,12 @@ def commit(result):
 
 from api.operator import (  # noqa: E402,F401
     audit,
+    board,
     devices,
     evaluations,
     feed,
     incidents,
+    monitoring,
     places,
     session,
     triage,

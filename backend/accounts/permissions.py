@@ -10,9 +10,9 @@ PERMISSIONS = {
     "view": {"operator", "supervisor", "admin"},  # inbox, incidents, units
     "duty": {"operator", "supervisor", "admin"},  # mark a unit on/off duty
     "audit": {"supervisor", "admin"},
+    "monitor": {"supervisor", "admin"},           # live board, KPIs, reports, signal map, coverage
     "feed": {"operator", "supervisor"},           # the live feed: those who triage or supervise
     "admin": {"admin"},                           # agencies, units, routing, users
-    "monitor": {"supervisor", "admin"},           # board, KPIs, evaluation reports
 }
 
 

@@ -32,6 +32,7 @@ from backend.dispatches.models import (
 from backend.errors import InvalidTransition, NotFound, ValidationFailed
 from backend.events import dispatch_cancelled, dispatch_created
 from backend.extensions import db
+from backend.metrics.instruments import count_escalation
 from backend.feed.service import append_changes, change_row
 from backend.geo import distance_m
 from backend.incidents.models import INCIDENT_TRANSITIONS, Incident
@@ -300,6 +301,7 @@ def report_dispatch_status(*, responder: User, dispatch_id: int, status: str,
 def _escalate(dispatch: Dispatch, incident: Incident, why: str) -> None:
     """Flag the operator and propose (or dispatch) the next nearest unit."""
     dispatch.needs_attention = True
+    count_escalation(why)
     # Units that already had a go at this incident, and (inside recommend_units) units busy
     # anywhere or that just timed out or declined, are never proposed.
     tried = set(db.session.scalars(sa.select(Dispatch.unit_id).where(

@@ -41,6 +41,7 @@ from backend.errors import ValidationFailed
 from backend.extensions import db
 from backend.geo import EARTH_RADIUS_M
 from backend.places.models import Area
+from backend.places.names import fold_name, name_score
 from backend.regencies.models import Regency
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -601,33 +602,18 @@ def list_areas(*, actor: User) -> dict:
 
 # ---------------------------------------------------------------------------- search
 
-def _fold(text: str) -> str:
-    text = re.sub(r"[^a-z0-9 ]+", " ", text.lower())
-    text = re.sub(r"^(desa|kelurahan|kel|kecamatan|kec|ds)\s+", "", text.strip())
-    return re.sub(r"\s+", " ", text).strip()
-
-
 def search_places(*, actor: User, q: str, limit: int = 10) -> list[dict]:
     """Typo-tolerant search over the regency's desa/kelurahan and kecamatan names."""
-    from rapidfuzz import fuzz
-
     require(actor, "view")
-    query = _fold(q)
-    squeezed = query.replace(" ", "")
-    if not squeezed:
+    query = fold_name(q)
+    if not query.replace(" ", ""):
         return []
     areas = regency_areas(actor.regency_id).areas
     scored = []
     for area in areas.values():
         if area.level not in ("desa", "kecamatan"):
             continue
-        name = _fold(area.name)
-        flat = name.replace(" ", "")
-        score = max(fuzz.ratio(query, name), fuzz.ratio(squeezed, flat))
-        if len(squeezed) >= 4 and flat.startswith(squeezed):
-            score = max(score, 90.0)
-        elif len(squeezed) >= 4:
-            score = max(score, fuzz.partial_ratio(squeezed, flat) * 0.9)
+        score = name_score(query, fold_name(area.name))
         if score >= 70:
             scored.append((-score, area.level != "kecamatan", area.code, area))
     out = []

@@ -12,7 +12,7 @@ ANYONE_STAFF = {"operator": 200, "supervisor": 200, "admin": 200}
 TRIAGE = {"operator": 200, "supervisor": 200, "admin": 403}
 ADMIN_ONLY = {"operator": 403, "supervisor": 403, "admin": 200}
 AUDIT = {"operator": 403, "supervisor": 200, "admin": 200}
-MONITOR = AUDIT
+MONITOR = {"operator": 403, "supervisor": 200, "admin": 200}
 # No report exists in this world: who may read one is told 404, who may not 403.
 MONITOR_MISSING = {"operator": 403, "supervisor": 404, "admin": 404}
 
@@ -41,6 +41,9 @@ ENDPOINTS = [
     ("get", "/v1/operator/units", None, ANYONE_STAFF),
     ("post", "/v1/operator/units/{unit}/duty", {"on_duty": True}, ANYONE_STAFF),
     ("get", "/v1/operator/audit", None, AUDIT),
+    ("get", "/v1/operator/board", None, MONITOR),
+    ("get", "/v1/operator/signal", None, MONITOR),
+    ("get", "/v1/operator/coverage?k=1", None, MONITOR),
     ("get", "/v1/operator/places/areas.geojson?level=kecamatan", None, ANYONE_STAFF),
     ("get", "/v1/operator/places/search?q=sekayu", None, ANYONE_STAFF),
     ("get", "/v1/admin/areas", None, ADMIN_ONLY),

@@ -3,7 +3,9 @@
 Every duration is a measure of backend/kpi/measures.py (one definition, nearest-rank p50/p90,
 targets resolved there); this module only decides which observations fall in the period
 (reports by received_at, incidents by created_at, dispatches by created_at — the moment the
-centre first held each) and groups them for the report's sections. Test traffic never counts.
+centre first held each) and groups them for the report's sections. The weak-signal villages
+come from backend/signal (its ranking and threshold) and the coverage recommendation from
+backend/coverage (its estimate and optimiser). Test traffic never counts.
 """
 from __future__ import annotations
 
@@ -15,17 +17,20 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from backend.dispatches.models import Dispatch
+from backend.coverage.service import coverage_plan
 from backend.extensions import db
 from backend.incidents.models import Incident
 from backend.kpi.measures import MEASURES, Target, compliance, percentile, resolve_target
 from backend.kpi.models import KpiTarget
 from backend.places.models import Area
+from backend.places.service import place_label
 from backend.regencies.models import Regency
 from backend.reports.models import Report
+from backend.signal.service import weak_signal
 from backend.units.models import Agency, Unit
 from push.models import PushOutbox
 
-WEAK_SIGNAL_WAIT_S = 600  # a report that waited more than 10 min on the phone
+COVERAGE_SITES = 3  # the recommendation's new posts (the coverage page goes further)
 APP_CHANNELS = ("app", "sms")  # channels a phone queues offline (a voice call does not)
 TOP = 10
 
@@ -132,13 +137,14 @@ def _place_names(regency_id: int) -> dict[str, dict]:
 
 
 def _desa_label(code: str | None, places: dict) -> str:
+    """"Kel. Kayu Ara, Kec. Sekayu" as everywhere else (backend.places.place_label)."""
     if code is None:
         return "Tanpa desa"
     desa = places.get(code)
     if desa is None:
         return code
     kecamatan = places.get(desa["parent"] or "")
-    return f"{desa['name']}, {kecamatan['name']}" if kecamatan else desa["name"]
+    return place_label(code, desa["name"], kecamatan["name"] if kecamatan else None) or code
 
 
 def _unit_names(regency_id: int) -> dict[int, dict]:
@@ -210,14 +216,12 @@ def gather(*, regency: Regency, start: datetime, end: datetime,
     hours = Counter(r.received_at.astimezone(tz).hour for r in reports)
     busiest = [{"hour": h, "count": hours.get(h, 0)} for h in range(24)]
 
-    weak = []
-    for code, values in _by(obs.get("offline_delay", []), "desa_code").items():
-        values.sort()
-        waited = sum(1 for v in values if v > WEAK_SIGNAL_WAIT_S)
-        weak.append({"desa_code": code, "desa": _desa_label(code, places), "count": len(values),
-                     "p50_s": percentile(values, 50), "p90_s": percentile(values, 90),
-                     "waited_over_10min": waited, "share_over_10min": waited / len(values)})
-    weak.sort(key=lambda row: (-row["share_over_10min"], -row["p90_s"], row["desa"]))
+    signal = weak_signal(regency.id, start, end, rank_by="share_over")
+    weak = [{"desa_code": row["code"], "desa": row["label"], "count": row["count"],
+             "p50_s": row["p50_s"], "p90_s": row["p90_s"], "over": row["over_threshold"],
+             "share_over": row["share_over"]} for row in signal["ranking"]]
+    desa_offline_p90 = {f["properties"]["code"]: f["properties"]["p90_s"]
+                        for f in signal["desa"]["features"] if f["properties"]["count"]}
 
     workload = []
     per_unit: dict[int, list] = defaultdict(list)
@@ -273,11 +277,31 @@ def gather(*, regency: Regency, start: datetime, end: datetime,
         "slowest_desa": slowest[:TOP],
         "busiest_hours": busiest,
         "weak_signal": weak[:TOP],
+        "signal": {"threshold_s": signal["threshold_s"], "min_count": signal["min_count"],
+                   "overall": signal["overall"]},
+        "coverage": _coverage(regency.id, start, end),
         "unit_workload": workload,
         "escalations": escalations,
         "daily": series,
         "processing_values": sorted(o.seconds for o in obs.get("processing", [])),
         "desa_reports": dict(desa_reports),
-        "desa_offline_p90": {row["desa_code"]: row["p90_s"] for row in weak
-                             if row["desa_code"]},
+        "desa_offline_p90": desa_offline_p90,
     }
+
+
+def _coverage(regency_id: int, start: datetime, end: datetime) -> dict:
+    """Where new posts would save the most minutes (backend/coverage: an estimate from
+    distances, with its assumptions), for the report's recommendation."""
+    plan = coverage_plan(regency_id, start, end, k=COVERAGE_SITES)
+    best = plan["plans"][-1] if plan["plans"] else None
+    return {"target_minutes": plan["assumptions"]["target_minutes"],
+            "road_factor": plan["assumptions"]["road_factor"],
+            "estimate": plan["assumptions"]["estimate"],
+            "desa_outside_target": plan["summary"]["desa_outside_target"],
+            "demand_outside_target": plan["summary"]["demand_outside_target"],
+            "demand": plan["summary"]["demand"],
+            "sites": [{"label": site["label"], "minutes_saved": site["minutes_saved"]}
+                      for site in (best["sites"] if best else [])],
+            "minutes_saved": best["minutes_saved"] if best else None,
+            "demand_brought_within_target": best["demand_brought_within_target"]
+            if best else 0}

@@ -24,6 +24,7 @@ from backend.dispatches.models import Dispatch
 from backend.extensions import db
 from backend.incidents.models import Incident
 from backend.places.models import Area
+from backend.places.service import place_label
 from backend.regencies.models import Regency
 from backend.reports.models import Report
 from backend.units.models import Unit
@@ -96,6 +97,7 @@ def build_month(staff) -> dict:
         _report(regency, desa, received=datetime(2026, 10, 5 + j, 2, 0, tzinfo=timezone.utc),
                 offline_s=60, triage_s=200, status="rejected", reason="invalid")
     known = {"regency_id": regency.id, "desa": desa.name, "kecamatan": kecamatan.name,
+             "label": place_label(desa.code, desa.name, kecamatan.name),
              "unit": unit.call_sign, "other_unit": other.call_sign}
     db.session.commit()  # and no read after it: on SQLite a read would hold the write lock
     return known

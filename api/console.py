@@ -149,6 +149,16 @@ JS_MESSAGES = {
     "ago": _l("lalu"),
     "reassign": _l("Alihkan"),
     "reassign_reason": _l("Alasan pengalihan"),
+    # Evaluation reports (api/console_evaluation.py).
+    "evaluation_generating": _l("Membuat laporan… (beberapa detik)"),
+    "evaluation_generated": _l("Laporan %(period)s selesai."),
+    "evaluation_keep": _l("Yang dipertahankan"),
+    "evaluation_improve": _l("Yang diperbaiki"),
+    "evaluation_none": _l("Belum ada laporan evaluasi."),
+    "evaluation_scheduler": _l("jadwal otomatis"),
+    "evaluation_user": _l("konsol"),
+    "evaluation_cli": _l("baris perintah"),
+    "evaluation_reports": _l("laporan"),
     # Papan Pantau (the live board).
     "board_none": _l("tidak ada"),
     "board_flooded": _l("dari banjir laporan"),
@@ -344,5 +354,6 @@ def leaflet(filename):
 
 
 from api import console_admin  # noqa: E402,F401  (admin, audit and history pages)
+from api import console_evaluation  # noqa: E402,F401  (evaluation reports)
 from api import console_board  # noqa: E402,F401  (the live board)
 from api import console_monitoring  # noqa: E402,F401  (signal map, coverage planning)

@@ -1,4 +1,4 @@
-"""Flask CLI: `flask seed` (--demo: staff, reports, a month of history), `flask settings`, `flask devices revoke`."""
+"""Flask CLI: `flask seed` (--demo: staff, reports, a month of history), `flask settings`, `flask devices revoke`, `flask report monthly|due`."""
 from __future__ import annotations
 
 import json
@@ -114,6 +114,52 @@ def register(app: Flask) -> None:
         db.session.commit()
         click.echo(f"regency {result.regency}: {result.inserted} inserted, "
                    f"{result.updated} updated, {result.unchanged} unchanged")
+
+    report = click.Group("report", help="Evaluation reports (stored; listed in the console).")
+    app.cli.add_command(report)
+
+    @report.command("monthly")
+    @click.option("--month", help="Calendar month YYYY-MM in the regency's time zone.")
+    @click.option("--start", type=click.DateTime(["%Y-%m-%d"]), help="First day of a range.")
+    @click.option("--end", type=click.DateTime(["%Y-%m-%d"]), help="Last day (inclusive).")
+    @click.option("--regency", "regency_code", default=None,
+                  help="BPS code; default DEFAULT_REGENCY.")
+    @click.option("--pdf", "pdf_path", type=click.Path(dir_okay=False, writable=True),
+                  help="Also write the PDF to this file.")
+    def monthly(month, start, end, regency_code, pdf_path):
+        """Generate (or regenerate) a month's or a range's evaluation report and store it."""
+        from backend.errors import ApiError
+        from backend.evaluation.service import generate_report, month_period, range_period
+        from backend.regencies.service import get_regency_by_code
+
+        if bool(month) == bool(start or end) or (not month and not (start and end)):
+            raise click.UsageError("give --month YYYY-MM, or --start and --end")
+        regency = get_regency_by_code(regency_code or current_app.config["DEFAULT_REGENCY"])
+        try:
+            period = month_period(regency=regency, month=month) if month else range_period(
+                regency=regency, first=start.date(), last=end.date())
+            result, created = generate_report(regency=regency, period=period, actor=None,
+                                              via="cli")
+        except ApiError as exc:
+            raise click.ClickException(f"{exc.message} {exc.details or ''}".strip()) from None
+        db.session.commit()
+        if pdf_path:
+            with open(pdf_path, "wb") as f:
+                f.write(result.pdf)
+        click.echo(f"evaluation report {period.label} {'created' if created else 'replaced'}"
+                   f" (id {result.id}, PDF {result.pdf_size} bytes"
+                   f"{', written to ' + pdf_path if pdf_path else ''})")
+
+    @report.command("due")
+    def due():
+        """Generate the previous month's report of every regency if not done yet (what the
+        scheduler runs; safe to run any number of times)."""
+        from backend.evaluation.service import generate_due
+
+        done = generate_due()
+        db.session.commit()
+        click.echo(f"{len(done)} report(s) generated" + "".join(
+            f"\n  {r.figures['period']['label']} (id {r.id})" for r in done))
 
     devices = click.Group("devices", help="Manage devices.")
     app.cli.add_command(devices)

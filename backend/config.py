@@ -117,6 +117,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("FEED_MAX_PER_USER", int, 2,
             "Live feeds one console user may hold open per web process (two tabs)."),
     Setting("LOG_LEVEL", str, "INFO", "Python logging level."),
+    Setting("EVALUATION_SCHEDULE", _bool, True,
+            "Generate each regency's monthly evaluation report for the previous month at the "
+            "start of a month (RQ worker in production, a thread of the web process "
+            "embedded). Off: only on demand (console, API, `flask report monthly`)."),
+    Setting("EVALUATION_CHECK_MINUTES", int, 60,
+            "How often the schedule checks whether last month's report is still missing (it "
+            "also runs at the month's first minutes and at start-up; a check that finds the "
+            "report done costs one query per regency)."),
     Setting("PLACE_TOLERANCE_M", float, 1000.0,
             "A point in no desa takes the nearest desa within this many metres (GPS error, "
             "simplified borders); farther away it is outside the regency (shown, never dropped)."),

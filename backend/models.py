@@ -3,6 +3,7 @@ from backend.accounts.models import User  # noqa: F401
 from backend.audit.models import AuditEvent  # noqa: F401
 from backend.devices.models import Device  # noqa: F401
 from backend.dispatches.models import Dispatch  # noqa: F401
+from backend.evaluation.models import EvaluationReport  # noqa: F401
 from backend.feed.models import Change  # noqa: F401
 from backend.incidents.models import Incident  # noqa: F401
 from backend.kpi.models import KpiTarget  # noqa: F401

@@ -36,3 +36,25 @@ def escalate_job() -> None:
 def relay_job() -> None:
     """Everything due: alerts whose kick was lost or whose lease expired, overdue dispatches."""
     _runtime().run_due_work()
+
+
+EVALUATION_JOB_ID = "siaga-evaluation-next-month"
+
+
+def evaluation_job() -> list[int]:
+    """Generate every regency's previous-month evaluation report not done yet (idempotent:
+    a second run finds the reports and does nothing), then book the next run at the start
+    of next month with RQ's scheduler (one booking, whatever the number of workers)."""
+    from backend.evaluation.service import generate_due, next_month_start
+
+    try:
+        done = [report.id for report in generate_due()]
+        db.session.commit()
+    finally:
+        db.session.remove()
+    runtime = _runtime()
+    queue = getattr(runtime, "queue", None)
+    if queue is not None:
+        queue.enqueue_at(next_month_start(), evaluation_job, job_id=EVALUATION_JOB_ID,
+                         job_timeout=1800)
+    return done

@@ -16,6 +16,7 @@ from flask import Flask
 
 log = logging.getLogger(__name__)
 RELAY_INTERVAL_S = 5.0
+EVALUATION_FIRST_CHECK_S = 30.0
 
 
 class PushRuntime:
@@ -92,6 +93,7 @@ class ThreadRuntime(PushRuntime):
         self.wake = threading.Event()
         self.stopping = threading.Event()
         self.thread: threading.Thread | None = None
+        self.evaluation_thread: threading.Thread | None = None
 
     def start(self) -> None:
         if not self.app.config["PUSH_THREAD"] or (self.thread and self.thread.is_alive()):
@@ -101,6 +103,38 @@ class ThreadRuntime(PushRuntime):
                 self.thread = threading.Thread(target=self._loop, name="siaga-push",
                                                daemon=True)
                 self.thread.start()
+            if self.app.config["EVALUATION_SCHEDULE"] and (
+                    self.evaluation_thread is None or not self.evaluation_thread.is_alive()):
+                # Its own thread: drawing a PDF takes seconds, alerts must not wait for it.
+                self.evaluation_thread = threading.Thread(
+                    target=self._evaluation_loop, name="siaga-evaluation", daemon=True)
+                self.evaluation_thread.start()
+
+    def _evaluation_loop(self) -> None:
+        """Last month's evaluation reports: at start-up, then every EVALUATION_CHECK_MINUTES
+        and at the start of each month (generate_due is idempotent; several web processes
+        may run it, the unique period constraint keeps one report)."""
+        from backend.db import utcnow
+        from backend.evaluation.service import generate_due, next_month_start
+        from backend.extensions import db
+
+        # Let the server start serving first; the catch-up is not urgent.
+        if self.stopping.wait(EVALUATION_FIRST_CHECK_S):
+            return
+        while not self.stopping.is_set():
+            try:
+                with self.app.app_context():
+                    try:
+                        generate_due()
+                        db.session.commit()
+                        wait = min(self.app.config["EVALUATION_CHECK_MINUTES"] * 60,
+                                   (next_month_start() - utcnow()).total_seconds())
+                    finally:
+                        db.session.remove()
+            except Exception:  # keep the loop alive; the next round retries
+                log.exception("embedded evaluation schedule")
+                wait = self.app.config["EVALUATION_CHECK_MINUTES"] * 60
+            self.stopping.wait(max(1.0, wait))
 
     def kick(self, outbox_ids, deadlines) -> None:
         self.start()

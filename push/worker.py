@@ -91,6 +91,8 @@ def run_worker(app, runtime, *, burst: bool = False, fork: bool = False) -> None
     def relay():
         from push import jobs
 
+        check_every = max(1, round(app.config["EVALUATION_CHECK_MINUTES"] * 60
+                                   / RELAY_INTERVAL_S))
         rounds = 0
         while not stop.wait(RELAY_INTERVAL_S):
             rounds += 1
@@ -98,6 +100,11 @@ def run_worker(app, runtime, *, burst: bool = False, fork: bool = False) -> None
                 runtime.queue.enqueue(jobs.relay_job, job_timeout=300)
                 if rounds % 360 == 0:  # every 30 min: tokens live an hour
                     warm(runtime)
+                # Monthly evaluation reports: the job books itself at each month's start
+                # (RQ scheduler); this check catches a month missed while Redis or the
+                # worker was down, and makes the first booking.
+                if app.config["EVALUATION_SCHEDULE"] and (rounds - 1) % check_every == 0:
+                    runtime.queue.enqueue(jobs.evaluation_job, job_timeout=1800)
             except Exception:  # Redis or the token endpoint down: try again next round
                 log.warning("relay round failed", exc_info=True)
 

@@ -30,6 +30,7 @@ from api.operator import (  # noqa: E402,F401
     audit,
     board,
     devices,
+    evaluations,
     feed,
     incidents,
     monitoring,

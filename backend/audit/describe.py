@@ -89,12 +89,16 @@ SENTENCES: dict[str, LazyString] = {
     "device.unmute": _l("{actor} membatalkan bisu ponsel {entity}"),
     "areas.import": _l("{actor} mengimpor wilayah (kecamatan dan desa)"),
     "device.revoke": _l("{actor} mencabut kunci ponsel {entity}"),
+    "evaluation.generated": _l("{actor} membuat laporan evaluasi periode {entity}"),
+    "evaluation.regenerated": _l("{actor} memperbarui laporan evaluasi periode {entity}"),
+    "evaluation.written": _l("{actor} menulis evaluasi pada laporan periode {entity}"),
     "*": _l("{actor}: {action} {entity}"),
 }
 
 WORDS: dict[str, LazyString] = {
     "system": _l("Sistem"),
     "system.escalation": _l("Sistem (eskalasi)"),
+    "system.scheduler": _l("Sistem (jadwal)"),
     "reporter": _l("Pelapor (ponsel {id})"),
     "crew_phone": _l("{name} (ponsel {id})"),
     "phone": _l("ponsel {id}"),
@@ -220,7 +224,8 @@ def actor_name(e: AuditEvent, names: Names, lang: str) -> str:
     if e.actor_type == "client":
         return _word("client", lang, id=e.actor_id)
     if e.actor_type == "system":
-        return _word("system.escalation" if e.actor_id == "escalation" else "system", lang)
+        key = f"system.{e.actor_id}"
+        return _word(key if key in WORDS else "system", lang)
     return f"{e.actor_type} {e.actor_id}"
 
 

@@ -16,7 +16,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = "0010_channels"
-down_revision = "0007_kpi"  # TEMP chain: 0008_evaluations is on another branch
+down_revision = "0008_evaluations"
 branch_labels = None
 depends_on = None
 

@@ -13,6 +13,8 @@ TRIAGE = {"operator": 200, "supervisor": 200, "admin": 403}
 ADMIN_ONLY = {"operator": 403, "supervisor": 403, "admin": 200}
 AUDIT = {"operator": 403, "supervisor": 200, "admin": 200}
 MONITOR = {"operator": 403, "supervisor": 200, "admin": 200}
+# No report exists in this world: who may read one is told 404, who may not 403.
+MONITOR_MISSING = {"operator": 403, "supervisor": 404, "admin": 404}
 
 # (method, path template, body, expected status by role); {ref}/{number}/{unit} are filled in.
 ENDPOINTS = [
@@ -45,6 +47,13 @@ ENDPOINTS = [
     ("get", "/v1/operator/places/areas.geojson?level=kecamatan", None, ANYONE_STAFF),
     ("get", "/v1/operator/places/search?q=sekayu", None, ANYONE_STAFF),
     ("get", "/v1/admin/areas", None, ADMIN_ONLY),
+    ("get", "/v1/operator/evaluations", None, MONITOR),
+    ("post", "/v1/operator/evaluations", {"month": "2026-10"},
+     {**MONITOR, "supervisor": 201, "admin": 201}),
+    ("get", "/v1/operator/evaluations/{evaluation}", None, MONITOR_MISSING),
+    ("get", "/v1/operator/evaluations/{evaluation}/report.pdf", None, MONITOR_MISSING),
+    ("put", "/v1/operator/evaluations/{evaluation}/evaluation", {"keep": "a", "improve": "b"},
+     MONITOR_MISSING),
     ("post", "/v1/admin/areas", {"type": "FeatureCollection", "features": [KECAMATAN]},
      ADMIN_ONLY),
     ("get", "/v1/admin/agencies", None, ADMIN_ONLY),
@@ -75,6 +84,13 @@ ENDPOINTS = [
     ("get", "/v1/operator/places/areas.geojson?level=kecamatan", None, ANYONE_STAFF),
     ("get", "/v1/operator/places/search?q=kayu", None, ANYONE_STAFF),
     ("get", "/v1/admin/areas", None, ADMIN_ONLY),
+    ("get", "/v1/operator/evaluations", None, MONITOR),
+    ("post", "/v1/operator/evaluations", {"month": "2026-10"},
+     {**MONITOR, "supervisor": 201, "admin": 201}),
+    ("get", "/v1/operator/evaluations/{evaluation}", None, MONITOR_MISSING),
+    ("get", "/v1/operator/evaluations/{evaluation}/report.pdf", None, MONITOR_MISSING),
+    ("put", "/v1/operator/evaluations/{evaluation}/evaluation", {"keep": "a", "improve": "b"},
+     MONITOR_MISSING),
     ("post", "/v1/admin/areas", {"type": "FeatureCollection", "features": [{
         "type": "Feature", "properties": {"code": "16.06.01.2999", "name": "Desa Uji",
                                           "level": "desa", "parent_code": "16.06.01"},
@@ -121,6 +137,7 @@ def _world(client):
     device = client.get("/v1/devices/me",
                         headers={"Authorization": f"Bearer {source}"}).get_json()["device_id"]
     return key, {"ref": fresh, "number": number, "unit": unit, "agency": agency,
+                 "evaluation": 4242,
                  "device": device,
                  "operator2": next(u["id"] for u in users if u["username"] == "operator2"),
                  "crew": crew[0]["id"]}
@@ -192,7 +209,9 @@ def test_authorization_is_checked_before_input_validation(app, staff, method, pa
 
 
 # GET endpoints without query arguments (an unknown parameter there is simply ignored).
-DETAIL_PAGES = {"/v1/operator/reports/{ref}", "/v1/operator/incidents/{number}"}
+DETAIL_PAGES = {"/v1/operator/reports/{ref}", "/v1/operator/incidents/{number}",
+                "/v1/operator/evaluations", "/v1/operator/evaluations/{evaluation}",
+                "/v1/operator/evaluations/{evaluation}/report.pdf"}
 
 # Endpoints every caller may reach (signing in) or that stream (checked on their own below).
 UNGUARDED = {("get", "/v1/operator/session"), ("post", "/v1/operator/session"),
@@ -203,7 +222,8 @@ def test_every_staff_endpoint_is_in_the_matrix(app):
     listed = {(m, p.split("?")[0]) for m, p, _, _ in ENDPOINTS}
     placeholders = {"<ref>": "{ref}", "<number>": "{number}", "<int:unit_id>": "{unit}",
                     "<int:agency_id>": "{agency}", "<int:user_id>": "{operator2}",
-                    "<int:device_id>": "{device}",
+                    "<int:device_id>": "{device}", "<int:report_id>": "{evaluation}",
+                    "<any(pdf, html):kind>": "pdf",
                     "<category>": "fire"}
     missing = []
     for rule in app.url_map.iter_rules():

@@ -36,3 +36,8 @@ def escalate_job() -> None:
 def relay_job() -> None:
     """Everything due: alerts whose kick was lost or whose lease expired, overdue dispatches."""
     _runtime().run_due_work()
+
+
+def sms_job() -> None:
+    """Send due SMS, store what waits in the gateway's inbox (idempotent)."""
+    _runtime().run_sms_round()

@@ -40,3 +40,7 @@ def inbound() -> list[SmsMessage]:
     db.session.expire_all()
     return list(db.session.scalars(sa.select(SmsMessage).where(SmsMessage.direction == "in")
                                    .order_by(SmsMessage.id)))
+
+
+def regency_id() -> int:
+    return db.session.scalar(sa.select(Regency.id).where(Regency.code == "1606"))

@@ -9,6 +9,11 @@ FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
     FLASK_APP=backend HOST=0.0.0.0 PORT=8112 TRUSTED_PROXIES=1 SESSION_COOKIE_SECURE=true
 
+# gammu-smsd-inject writes SMS replies into gammu-smsd's outbox (SMS_GATEWAY=gammu; the
+# daemon itself runs next to the modem with deploy/gammu/smsdrc.example, sharing its folders).
+RUN apt-get update && apt-get install -y --no-install-recommends gammu gammu-smsd \
+    && rm -rf /var/lib/apt/lists/*
+
 RUN useradd --create-home --uid 10001 siaga
 WORKDIR /app
 

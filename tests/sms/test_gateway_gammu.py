@@ -186,3 +186,12 @@ def test_gammu_config_must_use_the_files_backend_with_detail_format(tmp_path):
     rc.write_text("[smsd]\nservice = files\ninboxformat = unicode\n")
     with pytest.raises(RuntimeError, match="detail"):
         GammuGateway(str(rc))
+
+
+def test_the_documented_production_config_is_accepted():
+    from backend.sms.gateways.gammu import read_smsdrc
+
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    paths = read_smsdrc(os.path.join(root, "deploy", "gammu", "smsdrc.example"))
+    assert paths == {"inbox": "/var/spool/gammu/inbox/", "outbox": "/var/spool/gammu/outbox/",
+                     "sentsms": "/var/spool/gammu/sent/", "errorsms": "/var/spool/gammu/error/"}

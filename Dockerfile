@@ -14,6 +14,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
 RUN apt-get update && apt-get install -y --no-install-recommends \
         libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/*
+# gammu-smsd-inject writes SMS replies into gammu-smsd's outbox (SMS_GATEWAY=gammu; the
+# daemon itself runs next to the modem with deploy/gammu/smsdrc.example, sharing its folders).
+RUN apt-get update && apt-get install -y --no-install-recommends gammu gammu-smsd \
+    && rm -rf /var/lib/apt/lists/*
+
 RUN useradd --create-home --uid 10001 siaga
 WORKDIR /app
 

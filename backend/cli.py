@@ -160,6 +160,29 @@ def register(app: Flask) -> None:
         db.session.commit()
         click.echo(f"{len(done)} report(s) generated" + "".join(
             f"\n  {r.figures['period']['label']} (id {r.id})" for r in done))
+    sms = click.Group("sms", help="The SMS gateway (SMS_GATEWAY).")
+    app.cli.add_command(sms)
+
+    @sms.command("inject")
+    @click.argument("number")
+    @click.argument("text")
+    def sms_inject(number: str, text: str):
+        """Receive an SMS as if it came through the gateway (development: the stand-in)."""
+        from backend.sms.service import inject
+
+        row = inject(number, text)
+        db.session.commit()
+        click.echo(f"sms {row.id} from {row.number}: {row.status} {row.kind or ''} "
+                   f"{row.error_code or ''}".rstrip())
+        if row.parse:
+            click.echo(json.dumps(row.parse, ensure_ascii=False))
+
+    @sms.command("poll")
+    def sms_poll():
+        """One gateway round now: store what waits in its inbox, send what is due."""
+        from backend.sms.service import gateway_round
+
+        click.echo(json.dumps(gateway_round()))
 
     devices = click.Group("devices", help="Manage devices.")
     app.cli.add_command(devices)

@@ -73,6 +73,44 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PUSH_THREAD", _bool, True,
             "Without REDIS_URL, deliver alerts and escalate from a thread in the web process "
             "(the embedded profile). Tests turn it off to drive delivery themselves."),
+    Setting("SMS_GATEWAY", str, "",
+            "SMS gateway driver: 'gammu' (GSM modem via gammu-smsd, files backend: production), "
+            "'webhook' (an Android SMS-gateway phone app), 'standin' (the local stand-in, "
+            "backend/sms/gateways/standin.py; what `./dev run` uses). Empty = no gateway: "
+            "replies wait queued (visible) and nothing is read."),
+    Setting("SMS_REGION", str, "ID",
+            "Region for numbers written without a country code (0812… → +62812…)."),
+    Setting("SMS_GAMMU_CONFIG", str, "/etc/gammu-smsdrc",
+            "gammu-smsd's config (deploy/gammu/smsdrc.example): its [smsd] inboxpath, "
+            "outboxpath, sentsmspath and errorsmspath are read from it (InboxFormat = detail)."),
+    Setting("SMS_GAMMU_DONE_PATH", str, "",
+            "Where inbox files go once their message is committed. Empty = a 'processed' "
+            "folder next to the inbox. Files are moved, never deleted: the SIM's paper trail."),
+    Setting("SMS_GAMMU_INJECT", str, "gammu-smsd-inject",
+            "The gammu-smsd-inject program (writes replies into gammu's outbox)."),
+    Setting("SMS_WEBHOOK_SECRET", str, "",
+            "Signing key of the Android gateway app's webhooks: a delivery must carry "
+            "X-Signature = hex HMAC-SHA256(key, raw body + X-Timestamp). Empty = the webhook "
+            "endpoint refuses everything (401)."),
+    Setting("SMS_WEBHOOK_MAX_SKEW_S", int, 900,
+            "A webhook whose X-Timestamp is further than this from our clock is refused "
+            "(replay window; redeliveries are re-signed and dedup is by event id). 0 = no check."),
+    Setting("SMS_WEBHOOK_SEND_URL", str, "",
+            "The phone app's send API, e.g. http://192.168.1.50:8080/message (SMS Gateway for "
+            "Android, local server mode)."),
+    Setting("SMS_WEBHOOK_SEND_AUTH", str, "",
+            "user:password for the phone app's send API (HTTP Basic)."),
+    Setting("SMS_STANDIN_URL", str, "http://127.0.0.1:8114",
+            "The SMS stand-in (SMS_GATEWAY=standin): replies are POSTed to it and listed at "
+            "GET /_standin/sent."),
+    Setting("SMS_LIMIT_PER_NUMBER", str, "10/10 minutes;60/day",
+            "Inbound SMS from one number beyond these moving windows are stored flagged "
+            "rate_limited (collapsed for the operator), never refused."),
+    Setting("SMS_MAX_ATTEMPTS", int, 8, "Send attempts of an outgoing SMS before it fails."),
+    Setting("SMS_BACKOFF_CAP_S", int, 120,
+            "Longest wait between two send attempts of an outgoing SMS (2, 4, 8 … s, capped)."),
+    Setting("SMS_LEASE_SECONDS", int, 120,
+            "An outgoing SMS claimed by a sender and not settled within this is claimed again."),
     Setting("ESCALATION_SECONDS", str,
             "fire=90,health=90,accident=120,violence_women_children=120,default=180",
             "Seconds a dispatched unit has to acknowledge, per category (default=…)."),

@@ -13,3 +13,4 @@ from backend.reports.models import Report  # noqa: F401
 from backend.units.models import Agency, Routing, Unit  # noqa: F401
 from push.models import PushOutbox  # noqa: F401
 from sync.models import SyncOp  # noqa: F401
+from backend.sms.models import BlockedNumber, SmsMessage  # noqa: F401

@@ -58,3 +58,6 @@ def evaluation_job() -> list[int]:
         queue.enqueue_at(next_month_start(), evaluation_job, job_id=EVALUATION_JOB_ID,
                          job_timeout=1800)
     return done
+def sms_job() -> None:
+    """Send due SMS, store what waits in the gateway's inbox (idempotent)."""
+    _runtime().run_sms_round()

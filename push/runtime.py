@@ -60,6 +60,21 @@ class PushRuntime:
     def kick(self, outbox_ids: list[int], deadlines: list) -> None:
         raise NotImplementedError
 
+    def kick_sms(self) -> None:
+        """Outgoing SMS were committed: send them now rather than at the next relay round."""
+
+    def run_sms_round(self) -> None:
+        """The SMS gateway's work (backend/sms/service.py), when a gateway is configured.
+        Never raises: SMS trouble must not stop alerts."""
+        if not self.app.config["SMS_GATEWAY"]:
+            return
+        from backend.sms.service import gateway_round
+
+        try:
+            gateway_round()
+        except Exception:
+            log.exception("SMS gateway round")
+
 
 class RqRuntime(PushRuntime):
     def __init__(self, app: Flask):
@@ -85,6 +100,16 @@ class RqRuntime(PushRuntime):
         except RedisError as exc:
             # Committed rows are safe in the outbox; the relay will pick them up.
             log.warning("could not enqueue alert delivery (%s); the relay will retry", exc)
+
+    def kick_sms(self) -> None:
+        from redis.exceptions import RedisError
+
+        from push import jobs
+
+        try:
+            self.queue.enqueue(jobs.sms_job, job_timeout=300)
+        except RedisError as exc:  # the rows are queued in the database: the relay sends them
+            log.warning("could not enqueue SMS sending (%s); the relay will", exc)
 
 
 class ThreadRuntime(PushRuntime):
@@ -140,6 +165,10 @@ class ThreadRuntime(PushRuntime):
         self.start()
         self.wake.set()
 
+    def kick_sms(self) -> None:
+        self.start()
+        self.wake.set()
+
     def stop(self) -> None:
         self.stopping.set()
         self.wake.set()
@@ -153,14 +182,18 @@ class ThreadRuntime(PushRuntime):
             try:
                 with self.app.app_context():
                     self.run_due_work()
+                with self.app.app_context():
+                    self.run_sms_round()
             except Exception:  # keep the loop alive; the next round retries
                 log.exception("embedded push loop")
 
 
 def init_push(app: Flask) -> None:
+    from backend.sms.service import install as install_sms
     from push.outbox import install
 
     install()
+    install_sms()
     runtime = RqRuntime(app) if app.config["REDIS_URL"] else ThreadRuntime(app)
     app.extensions["siaga.push"] = runtime
     if isinstance(runtime, ThreadRuntime):

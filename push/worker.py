@@ -96,6 +96,10 @@ def run_worker(app, runtime, *, burst: bool = False, fork: bool = False) -> None
         rounds = 0
         while not stop.wait(RELAY_INTERVAL_S):
             rounds += 1
+            # The SMS gateway's inbox is scanned here, not through Redis: SMS keep coming
+            # in while Redis is down (the database is what they need).
+            with app.app_context():
+                runtime.run_sms_round()
             try:
                 runtime.queue.enqueue(jobs.relay_job, job_timeout=300)
                 if rounds % 360 == 0:  # every 30 min: tokens live an hour

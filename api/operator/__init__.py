@@ -36,6 +36,7 @@ from api.operator import (  # noqa: E402,F401
     monitoring,
     places,
     session,
+    sms,
     triage,
     units,
 )

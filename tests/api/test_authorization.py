@@ -81,6 +81,12 @@ ENDPOINTS = [
     ("patch", "/v1/admin/responders/{crew}", {"unit_id": "{unit}"}, ADMIN_ONLY),
     ("post", "/v1/operator/devices/{device}/mute", {"muted": True}, TRIAGE),
     ("post", "/v1/operator/devices/{device}/revoke", None, TRIAGE),
+    ("get", "/v1/operator/sms/messages", None, ANYONE_STAFF),
+    ("get", "/v1/operator/sms/blocked", None, ANYONE_STAFF),
+    ("post", "/v1/operator/sms/blocked", {"number": "+6281234567890", "reason": "abuse"},
+     {**TRIAGE, "operator": 201, "supervisor": 201}),
+    ("post", "/v1/operator/sms/unblock", {"number": "+6281234567890"},
+     {**TRIAGE, "operator": 404, "supervisor": 404}),  # nothing blocked in this world
     ("get", "/v1/operator/places/areas.geojson?level=kecamatan", None, ANYONE_STAFF),
     ("get", "/v1/operator/places/search?q=kayu", None, ANYONE_STAFF),
     ("get", "/v1/admin/areas", None, ADMIN_ONLY),

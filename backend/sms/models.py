@@ -1,0 +1,68 @@
+"""SMS messages in and out of the centre's gateway, and the operators' block list."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from backend.db import BigId, JSONDoc, UTCDateTime
+from backend.extensions import db
+
+DIRECTIONS = ("in", "out")
+# in:  received → processed (handle_inbound ran) | blocked (stored, not forwarded) | failed
+# out: queued → sending (leased to one sender) → submitted (in the modem's outbox: gammu)
+#      → sent | queued again (retry with backoff) | failed (visible)
+IN_STATUSES = ("received", "processed", "blocked", "failed")
+OUT_STATUSES = ("queued", "sending", "submitted", "sent", "failed")
+KINDS = ("aml", "compact", "text", "unknown")
+
+
+class SmsMessage(db.Model):
+    """One SMS, either way. Inbound rows are keyed by the gateway's own id for the message
+    (gateway, gateway_id): a redelivery inserts nothing. The row is committed before the
+    gateway's copy is acknowledged, so a crash in between means a redelivery, never a loss."""
+
+    __tablename__ = "sms_messages"
+    __table_args__ = (
+        sa.UniqueConstraint("direction", "gateway", "gateway_id", name="uq_sms_gateway_id"),
+        sa.Index("ix_sms_out_due", "direction", "status", "next_attempt_at"),
+        sa.Index("ix_sms_number_at", "number", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    regency_id: Mapped[int] = mapped_column(sa.ForeignKey("regencies.id"), index=True)
+    direction: Mapped[str] = mapped_column(sa.String(3))
+    number: Mapped[str] = mapped_column(sa.String(40))      # E.164 when it parses, else as sent
+    text: Mapped[str] = mapped_column(sa.Text)
+    gateway: Mapped[str] = mapped_column(sa.String(16))     # gammu | webhook | standin
+    gateway_id: Mapped[str | None] = mapped_column(sa.String(200))
+    status: Mapped[str] = mapped_column(sa.String(12))
+    kind: Mapped[str | None] = mapped_column(sa.String(10))
+    parse: Mapped[dict | None] = mapped_column(JSONDoc)     # what handle_inbound read
+    error_code: Mapped[str | None] = mapped_column(sa.String(40))
+    # Over the per-number limit: stored and handled like any other, flagged (never refused).
+    rate_limited: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # by the gateway (in)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)      # by the gateway (out)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    report_id: Mapped[int | None] = mapped_column(BigId, sa.ForeignKey("reports.id"),
+                                                  index=True)
+
+
+class BlockedNumber(db.Model):
+    """A number an operator blocked (abuse). Its messages are still stored, marked blocked,
+    and never forwarded; blocking and unblocking are audited."""
+
+    __tablename__ = "sms_blocked_numbers"
+    __table_args__ = (sa.UniqueConstraint("regency_id", "number", name="uq_sms_blocked"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    regency_id: Mapped[int] = mapped_column(sa.ForeignKey("regencies.id"))
+    number: Mapped[str] = mapped_column(sa.String(40))
+    reason: Mapped[str] = mapped_column(sa.String(300))
+    blocked_by: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    blocked_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,0 +1,114 @@
+"""SMS shapes: the Android gateway app's webhook events, and what operators see and send."""
+from __future__ import annotations
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+
+from backend.schemas import StrictString
+from backend.sms.models import DIRECTIONS, IN_STATUSES, OUT_STATUSES
+
+NUMBER = validate.Regexp(r"^\+?[0-9][0-9 ().-]{2,30}$", error="Not a phone number.")
+
+
+class ReceivedPayload(Schema):
+    """`payload` of an sms:received event (extra keys, e.g. simNumber, are ignored)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    messageId = fields.String(load_default=None, allow_none=True)
+    # Plain fields.String: control characters are cleaned by the service, never refused —
+    # a refusal would make the phone retry the same SMS forever.
+    message = fields.String(required=True, validate=validate.Length(max=4000))
+    phoneNumber = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    receivedAt = fields.AwareDateTime(load_default=None, allow_none=True)
+
+
+class StatusPayload(Schema):
+    """`payload` of sms:sent / sms:delivered / sms:failed (for our outgoing SMS)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    messageId = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    reason = fields.String(load_default=None, allow_none=True)
+
+
+class WebhookEvent(Schema):
+    """One event of SMS Gateway for Android (capcom6), as its webhook POSTs it."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    id = fields.String(required=True, validate=validate.Length(min=1, max=190),
+                       metadata={"description": "The event's id: stable across the app's "
+                                                "retries, our dedup key."})
+    event = fields.String(required=True, metadata={
+        "description": "sms:received is stored; sms:sent / sms:delivered / sms:failed "
+                       "settle our outgoing SMS; others (system:ping) are acknowledged."})
+    payload = fields.Dict(required=True)
+
+    @validates_schema
+    def _payload(self, data, **kwargs):
+        kind = {"sms:received": ReceivedPayload, "sms:sent": StatusPayload,
+                "sms:delivered": StatusPayload, "sms:failed": StatusPayload}.get(data["event"])
+        if kind is not None:
+            try:
+                data["payload"] = kind().load(data["payload"])
+            except ValidationError as exc:
+                raise ValidationError({"payload": exc.messages}) from None
+
+
+class WebhookResult(Schema):
+    stored = fields.Boolean(required=True, metadata={
+        "description": "false: already stored (a redelivery) or not an SMS event"})
+    sms_id = fields.Integer(allow_none=True, required=True)
+
+
+class SmsRead(Schema):
+    id = fields.Integer(required=True)
+    direction = fields.String(required=True, metadata={"enum": list(DIRECTIONS)})
+    number = fields.String(required=True)
+    text = fields.String(required=True)
+    status = fields.String(required=True,
+                           metadata={"enum": sorted(set(IN_STATUSES + OUT_STATUSES))})
+    kind = fields.String(allow_none=True, required=True)
+    parse = fields.Dict(allow_none=True, required=True)
+    error_code = fields.String(allow_none=True, required=True)
+    rate_limited = fields.Boolean(required=True)
+    gateway = fields.String(required=True)
+    attempts = fields.Integer(required=True)
+    received_at = fields.AwareDateTime(allow_none=True, required=True)
+    sent_at = fields.AwareDateTime(allow_none=True, required=True)
+    created_at = fields.AwareDateTime(required=True)
+    report_id = fields.Integer(allow_none=True, required=True)
+
+
+class SmsListArgs(Schema):
+    direction = StrictString(load_default=None, validate=validate.OneOf(DIRECTIONS))
+    status = StrictString(load_default=None,
+                          validate=validate.OneOf(sorted(set(IN_STATUSES + OUT_STATUSES))))
+    limit = fields.Integer(load_default=100, validate=validate.Range(1, 500))
+
+
+class SmsList(Schema):
+    messages = fields.List(fields.Nested(SmsRead), required=True)
+
+
+class BlockArgs(Schema):
+    number = StrictString(required=True, validate=NUMBER)
+    reason = StrictString(required=True, validate=validate.Length(min=3, max=300))
+
+
+class UnblockArgs(Schema):
+    number = StrictString(required=True, validate=NUMBER)
+
+
+class BlockedRead(Schema):
+    number = fields.String(required=True)
+    reason = fields.String(required=True)
+    blocked_by = fields.Integer(required=True)
+    blocked_at = fields.AwareDateTime(required=True)
+
+
+class BlockedList(Schema):
+    blocked = fields.List(fields.Nested(BlockedRead), required=True)

@@ -15,10 +15,13 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from backend.dispatches.models import Dispatch
 from backend.extensions import db
 from backend.incidents.models import Incident
+from backend.kpi.measures import MEASURES
 from push.models import PushOutbox
 from backend.reports.models import Report
 from backend.units.models import Unit
@@ -69,44 +72,123 @@ def _key_column(key):
     return (key if key is not None else sa.null()).label("key")
 
 
+class seconds_between(FunctionElement):
+    """end − start in seconds as a float, exact to the microsecond on both databases (NULL
+    when either is NULL): PostgreSQL subtracts timestamps; SQLite, which stores
+    'YYYY-MM-DD HH:MM:SS.ffffff' text, subtracts whole seconds and microseconds as integers
+    (its own date functions round to milliseconds). Both divide an exact count of
+    microseconds by 10^6 once, so both give the same double."""
+    type = sa.Float()
+    name = "seconds_between"
+    inherit_cache = True
+
+
+class epoch_seconds(FunctionElement):
+    """Seconds since 1970 (UTC) of a timestamp — whole seconds are enough to find its local
+    hour and day."""
+    type = sa.Float()
+    name = "epoch_seconds"
+    inherit_cache = True
+
+
+@compiles(seconds_between, "postgresql")
+def _seconds_pg(element, compiler, **kw):
+    start, end = (compiler.process(c, **kw) for c in element.clauses)
+    return f"CAST(EXTRACT(EPOCH FROM ({end}) - ({start})) AS DOUBLE PRECISION)"
+
+
+def _sqlite_us(text: str) -> str:
+    return (f"(CAST(strftime('%s', substr({text}, 1, 19)) AS INTEGER) * 1000000 + "
+            f"CAST(substr({text}, 21, 6) AS INTEGER))")
+
+
+@compiles(seconds_between, "sqlite")
+def _seconds_sqlite(element, compiler, **kw):
+    start, end = (compiler.process(c, **kw) for c in element.clauses)
+    return f"(({_sqlite_us(end)} - {_sqlite_us(start)}) / 1000000.0)"
+
+
+@compiles(epoch_seconds, "postgresql")
+def _epoch_pg(element, compiler, **kw):
+    (at,) = (compiler.process(c, **kw) for c in element.clauses)
+    return f"CAST(EXTRACT(EPOCH FROM {at}) AS DOUBLE PRECISION)"
+
+
+@compiles(epoch_seconds, "sqlite")
+def _epoch_sqlite(element, compiler, **kw):
+    (at,) = (compiler.process(c, **kw) for c in element.clauses)
+    return f"CAST(strftime('%s', substr({at}, 1, 19)) AS INTEGER)"
+
+
+def _measure_columns(subject: str, columns: dict) -> list:
+    """For each of the subject's measures (definition order): its duration and, when the
+    start milestone may be missing, whether it is there (to tell `open` from no clock)."""
+    out = []
+    for measure in MEASURES:
+        if measure.subject != subject:
+            continue
+        start, end = columns[measure.start], columns[measure.end]
+        out.append(seconds_between(start, end).label(measure.name))
+        out.append((start.is_not(None) if columns.get("nullable:" + measure.start, True)
+                    else sa.true()).label(measure.name + "_started"))
+    return out
+
+
+def _columns(model) -> dict:
+    table = model.__table__
+    return {f"{table.name}.{c.name}": getattr(model, c.key) for c in table.columns} | {
+        f"nullable:{table.name}.{c.name}": c.nullable for c in table.columns}
+
+
+def subject_measures(subject: str) -> list[str]:
+    return [m.name for m in MEASURES if m.subject == subject]
+
+
+def _anchor(column, group_by: str | None):
+    return (epoch_seconds(column) if group_by in ("hour", "day") else sa.null()).label("anchor")
+
+
 def reports_in_range(regency_id: int, start: datetime, end: datetime,
                      group_by: str | None) -> list[sa.Row]:
-    """(received_at, captured_at, first_viewed_at, triaged_at, source, category, key)."""
+    """(offline_delay, started, answer, started, triage, started, category, key, anchor,
+    source): durations in seconds, None where the end milestone is missing."""
     key = REPORT_KEYS.get(group_by)
     return db.session.execute(
-        sa.select(Report.received_at, Report.captured_at, Report.first_viewed_at,
-                  Report.triaged_at, Report.source, Report.category, _key_column(key))
+        sa.select(*_measure_columns("report", _columns(Report)), Report.category,
+                  _key_column(key), _anchor(Report.received_at, group_by), Report.source)
         .where(Report.regency_id == regency_id, Report.received_at >= start,
                Report.received_at < end, Report.test.is_(False))).all()
 
 
 def incidents_in_range(regency_id: int, start: datetime, end: datetime,
                        group_by: str | None) -> list[sa.Row]:
-    """(created_at, first_dispatched_at, first_on_scene_at, first_received, first_captured,
-    category, key) — first_received/first_captured: the earliest real report's milestones."""
+    """(dispatch, started, processing, started, total, started, category, key, anchor);
+    processing and total start at the incident's earliest real report (min received_at,
+    min captured_at)."""
     in_range = (Incident.regency_id == regency_id, Incident.created_at >= start,
                 Incident.created_at < end, Incident.test.is_(False))
     firsts = (sa.select(Report.incident_id,
-                        sa.func.min(Report.received_at).label("first_received"),
-                        sa.func.min(Report.captured_at).label("first_captured"))
+                        sa.func.min(Report.received_at).label("received"),
+                        sa.func.min(Report.captured_at).label("captured"))
               .where(Report.incident_id.in_(sa.select(Incident.id).where(*in_range)),
                      Report.test.is_(False))
               .group_by(Report.incident_id).subquery())
+    columns = _columns(Incident) | {"min(reports.received_at)": firsts.c.received,
+                                    "min(reports.captured_at)": firsts.c.captured}
     return db.session.execute(
-        sa.select(Incident.created_at, Incident.first_dispatched_at, Incident.first_on_scene_at,
-                  firsts.c.first_received, firsts.c.first_captured, Incident.category,
-                  _key_column(_incident_key(group_by)))
+        sa.select(*_measure_columns("incident", columns), Incident.category,
+                  _key_column(_incident_key(group_by)), _anchor(Incident.created_at, group_by))
         .outerjoin(firsts, firsts.c.incident_id == Incident.id)
         .where(*in_range)).all()
 
 
 def dispatches_in_range(regency_id: int, start: datetime, end: datetime,
                         group_by: str | None) -> list[sa.Row]:
-    """(created_at, acknowledged_at, on_scene_at, completed_at, category, key); the category
-    is the incident's."""
+    """(acknowledgement, started, travel, started, on_scene, started, category, key,
+    anchor); the category is the incident's."""
     return db.session.execute(
-        sa.select(Dispatch.created_at, Dispatch.acknowledged_at, Dispatch.on_scene_at,
-                  Dispatch.completed_at, Incident.category, _key_column(_dispatch_key(group_by)))
+        sa.select(*_measure_columns("dispatch", _columns(Dispatch)), Incident.category,
+                  _key_column(_dispatch_key(group_by)), _anchor(Dispatch.created_at, group_by))
         .join(Incident, Incident.id == Dispatch.incident_id)
         .where(Dispatch.regency_id == regency_id, Dispatch.created_at >= start,
                Dispatch.created_at < end, Incident.test.is_(False))).all()
@@ -121,11 +203,11 @@ def unit_agencies(regency_id: int) -> dict[int, int]:
 # ---- counts ----
 
 def report_facts(regency_id: int, start: datetime, end: datetime) -> list[sa.Row]:
-    """(received_at, source, category, kecamatan_code, desa_code, status, status_reason,
-    silent, has_location, test) of every report in range — test ones too, to say how many
-    were left out."""
+    """(received epoch seconds, source, category, kecamatan_code, desa_code, status,
+    status_reason, silent, has_location, test) of every report in range — test ones too, to
+    say how many were left out."""
     return db.session.execute(
-        sa.select(Report.received_at, Report.source, Report.category, Report.kecamatan_code,
+        sa.select(epoch_seconds(Report.received_at), Report.source, Report.category, Report.kecamatan_code,
                   Report.desa_code, Report.status, Report.status_reason, Report.silent,
                   Report.lat.is_not(None).label("has_location"), Report.test)
         .where(Report.regency_id == regency_id, Report.received_at >= start,

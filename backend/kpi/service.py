@@ -84,22 +84,45 @@ class _Observations:
         self.values: dict[tuple, list[float]] = defaultdict(list)
         self.open: dict[tuple, int] = defaultdict(int)
 
-    def add(self, measure: str, group, category: str, start, end) -> None:
-        if start is None:  # no clock to stop: neither an observation nor open
-            return
-        if end is None:
-            self.open[(measure, group)] += 1
-            return
-        # A corrected capture time a hair after receipt is the same instant, not a negative wait.
-        self.values[(measure, group, category)].append(max(0.0, (end - start).total_seconds()))
+    def collect(self, rows, measures: list[str], group, *, skip=None) -> None:
+        """rows: (duration, started) per measure, then category, key, anchor — as fetched by
+        queries.*_in_range. `skip(row, measure)` leaves a measure out for that row."""
+        values, open_ = self.values, self.open
+        n = 2 * len(measures)
+        for row in rows:
+            category, g = row[n], group(row[n + 2], row[n + 1])
+            for i, measure in enumerate(measures):
+                seconds, started = row[2 * i], row[2 * i + 1]
+                if skip is not None and skip(row, measure):
+                    continue
+                if seconds is not None:
+                    # A corrected capture time a hair after receipt is the same instant.
+                    values[(measure, g, category)].append(seconds if seconds > 0 else 0.0)
+                elif started:  # the clock runs: still waiting, or never stopped
+                    open_[(measure, g)] += 1
+
+
+def _local(tz: ZoneInfo):
+    """Epoch seconds → local datetime, cached per quarter hour (every timezone's offset is a
+    whole number of quarter hours, so the local hour and day are constant within one)."""
+    cache: dict[int, datetime] = {}
+
+    def local(epoch: float) -> datetime:
+        quarter = int(epoch // 900)
+        found = cache.get(quarter)
+        if found is None:
+            found = cache[quarter] = datetime.fromtimestamp(quarter * 900, tz)
+        return found
+    return local
 
 
 def _keyer(group_by: str | None, tz: ZoneInfo, agencies: dict[int, int] | None):
-    """How an item's group is found from its anchor milestone and its fetched key."""
+    """How an item's group is found from its anchor (epoch seconds) and its fetched key."""
+    local = _local(tz)
     if group_by == "hour":
-        return lambda anchor, key: anchor.astimezone(tz).hour
+        return lambda anchor, key: local(anchor).hour
     if group_by == "day":
-        return lambda anchor, key: anchor.astimezone(tz).date().isoformat()
+        return lambda anchor, key: local(anchor).date().isoformat()
     if group_by == "agency":
         return lambda anchor, key: agencies.get(key) if key is not None else None
     if group_by is None:
@@ -113,27 +136,16 @@ def _observe(regency_id: int, start: datetime, end: datetime,
     agencies = queries.unit_agencies(regency_id) if group_by == "agency" else None
     group = _keyer(group_by, tz, agencies)
     obs = _Observations()
-    add = obs.add
-    reports = [] if group_by in NOT_APPLICABLE["report"] else \
-        queries.reports_in_range(regency_id, start, end, group_by)
-    for received, captured, viewed, triaged, source, category, key in reports:
-        g = group(received, key)
-        if source != VOICE:
-            add("offline_delay", g, category, captured, received)
-            add("answer", g, category, received, viewed)
-        add("triage", g, category, received, triaged)
-    for created, dispatched, on_scene, first_received, first_captured, category, key in \
-            queries.incidents_in_range(regency_id, start, end, group_by):
-        g = group(created, key)
-        add("dispatch", g, category, created, dispatched)
-        add("processing", g, category, first_received, dispatched)
-        add("total", g, category, first_captured, on_scene)
-    for created, acknowledged, on_scene, completed, category, key in \
-            queries.dispatches_in_range(regency_id, start, end, group_by):
-        g = group(created, key)
-        add("acknowledgement", g, category, created, acknowledged)
-        add("travel", g, category, acknowledged, on_scene)
-        add("on_scene", g, category, on_scene, completed)
+    if group_by not in NOT_APPLICABLE["report"]:
+        measures = queries.subject_measures("report")
+        source_at = 2 * len(measures) + 3
+        obs.collect(queries.reports_in_range(regency_id, start, end, group_by), measures,
+                    group, skip=lambda row, measure:
+                    measure in PHONE_ONLY and row[source_at] == VOICE)
+    obs.collect(queries.incidents_in_range(regency_id, start, end, group_by),
+                queries.subject_measures("incident"), group)
+    obs.collect(queries.dispatches_in_range(regency_id, start, end, group_by),
+                queries.subject_measures("dispatch"), group)
     return obs
 
 
@@ -230,7 +242,7 @@ def counts(regency_id: int, start: datetime, end: datetime, *,
     alerted); alerts not delivered; silent SOS; reports with no location; and how many test
     reports were left out of everything."""
     check_range(start, end)
-    tz = regency_timezone(regency_id)
+    local = _local(regency_timezone(regency_id))
     dims = {"channel": defaultdict(int), "category": defaultdict(int),
             "kecamatan": defaultdict(int), "desa": defaultdict(int), "hour": defaultdict(int)}
     rejections = dict.fromkeys(REJECT_REASONS, 0)
@@ -243,7 +255,7 @@ def counts(regency_id: int, start: datetime, end: datetime, *,
         total += 1
         for name, key in (("channel", source), ("category", category),
                           ("kecamatan", kecamatan), ("desa", desa),
-                          ("hour", received.astimezone(tz).hour)):
+                          ("hour", local(received).hour)):
             dims[name][key] += 1
         if status == "rejected":
             code = (reason or "").split(":", 1)[0].strip()

@@ -9,6 +9,11 @@ FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
     FLASK_APP=backend HOST=0.0.0.0 PORT=8112 TRUSTED_PROXIES=1 SESSION_COOKIE_SECURE=true
 
+# The evaluation report: WeasyPrint renders HTML to PDF with Pango/HarfBuzz; DejaVu fonts for
+# its text and the charts' (matplotlib writes SVG text with DejaVu Sans first).
+RUN apt-get update && apt-get install -y --no-install-recommends \
+        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
 RUN useradd --create-home --uid 10001 siaga
 WORKDIR /app
 

@@ -31,6 +31,7 @@ from api.operator import (  # noqa: E402,F401
     devices,
     feed,
     incidents,
+    kpi,
     places,
     session,
     triage,

@@ -10,6 +10,7 @@ PERMISSIONS = {
     "view": {"operator", "supervisor", "admin"},  # inbox, incidents, units
     "duty": {"operator", "supervisor", "admin"},  # mark a unit on/off duty
     "audit": {"supervisor", "admin"},
+    "monitor": {"supervisor", "admin"},         # the live board, KPIs, evaluation reports
     "feed": {"operator", "supervisor"},           # the live feed: those who triage or supervise
     "admin": {"admin"},                           # agencies, units, routing, users
 }

@@ -1,6 +1,7 @@
 """The figures of the service measures — the one place the board, the KPI pages and exports,
 the evaluation report and the benchmarks get them from.
 
+    kpi_report(actor=, start=, end=, group_by=None) -> {rows (with previous), counts, ...}
     kpi_summary(regency_id, start, end, group_by=None) -> [row, ...]
         row = {group, label, measure, subject, count, open, p50_s, p90_s, target_s,
                target_share, target_source, compliance, met}
@@ -33,6 +34,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from backend.accounts.permissions import require
 from backend.errors import ValidationFailed
 from backend.extensions import db
 from backend.kpi import queries
@@ -310,3 +312,34 @@ def local_day_range(regency_id: int, first_day, last_day_exclusive) -> tuple[dat
 
 def days(start: datetime, end: datetime) -> float:
     return (end - start) / timedelta(days=1)
+
+
+MAX_RANGE_DAYS = 400
+
+
+def resolve_range(regency_id: int, start, end) -> tuple[datetime, datetime]:
+    """A range as asked (dates are local midnights of the regency, datetimes as given) →
+    aware datetimes; refuses start ≥ end and ranges over MAX_RANGE_DAYS."""
+    tz = regency_timezone(regency_id)
+    start, end = (datetime(v.year, v.month, v.day, tzinfo=tz) if not isinstance(v, datetime)
+                  else v for v in (start, end))
+    check_range(start, end)
+    if days(start, end) > MAX_RANGE_DAYS:
+        raise ValidationFailed(f"At most {MAX_RANGE_DAYS} days.",
+                               details={"end": f"at most {MAX_RANGE_DAYS} days after start"})
+    return start, end
+
+
+def kpi_report(*, actor, start, end, group_by: str | None = None,
+               lang: str | None = None) -> dict:
+    """The KPI page and its exports: figures by group with the previous period's beside them,
+    and the range's counts (supervisors and admins)."""
+    require(actor, "monitor")
+    start, end = resolve_range(actor.regency_id, start, end)
+    rows = kpi_summary(actor.regency_id, start, end, group_by, lang=lang)
+    before = previous_period(start, end)
+    previous = kpi_summary(actor.regency_id, *before, group_by, lang=lang)
+    return {"start": start, "end": end, "previous_start": before[0],
+            "timezone": str(regency_timezone(actor.regency_id)), "group_by": group_by,
+            "rows": compare(rows, previous),
+            "counts": counts(actor.regency_id, start, end, lang=lang)}

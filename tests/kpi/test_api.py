@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from backend.audit.models import AuditEvent
 from backend.extensions import db
-from tests.helpers import Console
+from tests.helpers import Console, count, fetch
 from tests.kpi.factory import known_month, make_cast
 from tests.kpi.test_service import START, regency_id
 
@@ -160,8 +160,8 @@ def test_targets(client, month):
             admin.get("/v1/admin/kpi-targets").get_json()["targets"]}
     assert (rows[("triage", "*")]["seconds"], rows[("triage", "*")]["source"]) == \
         (60, "Siaga112 default")
-    events = db.session.scalars(sa.select(AuditEvent).where(
-        AuditEvent.action.like("kpi_target.%")).order_by(AuditEvent.id)).all()
+    events = fetch(sa.select(AuditEvent).where(
+        AuditEvent.action.like("kpi_target.%")).order_by(AuditEvent.id))
     assert [(e.action, e.entity_id) for e in events] == [
         ("kpi_target.set", "triage:*"), ("kpi_target.set", "travel:health"),
         ("kpi_target.delete", "triage:*")]
@@ -187,8 +187,7 @@ def test_bad_targets_are_422_and_write_nothing(client, staff, measure, body):
                                 headers={"X-CSRF-Token": admin.csrf})
     assert response.status_code == 422, response.get_json()
     assert response.get_json()["error"]["code"] == "validation_error"
-    assert db.session.scalar(sa.text("SELECT count(*) FROM kpi_targets")) == 0
-    db.session.rollback()
+    assert count("kpi_targets") == 0
 
 
 def test_share_of_one_is_allowed_and_delete_unknown_is_422(client, staff):

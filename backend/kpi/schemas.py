@@ -146,3 +146,12 @@ class TargetDeleteArgs(Schema):
 
 
 MEASURE_NAMES = tuple(MEASURE_BY_NAME)
+
+
+class ChartArgs(Schema):
+    kind = StrictString(required=True, validate=validate.OneOf(("series", "histogram", "bars")))
+    measure = StrictString(required=True, validate=validate.OneOf(MEASURE_NAMES))
+    start = DayOrTime(required=True)
+    end = DayOrTime(required=True)
+    group_by = StrictString(validate=validate.OneOf(GROUPS), load_default=None)
+    lang = StrictString(validate=validate.OneOf(("id", "en")), load_default=None)

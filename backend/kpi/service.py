@@ -301,15 +301,6 @@ def counts(regency_id: int, start: datetime, end: datetime, *,
     }
 
 
-def local_day_range(regency_id: int, first_day, last_day_exclusive) -> tuple[datetime, datetime]:
-    """[first_day, last_day_exclusive) as local midnights of the regency, as aware datetimes."""
-    tz = regency_timezone(regency_id)
-    start = datetime(first_day.year, first_day.month, first_day.day, tzinfo=tz)
-    end = datetime(last_day_exclusive.year, last_day_exclusive.month, last_day_exclusive.day,
-                   tzinfo=tz)
-    return start, end
-
-
 def days(start: datetime, end: datetime) -> float:
     return (end - start) / timedelta(days=1)
 

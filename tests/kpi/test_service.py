@@ -252,7 +252,8 @@ def test_incidents_never_dispatched_are_open_not_observed(app):
         db.session.flush()
         incident = add_incident(report, report.triaged_at, cast.operators[0])
         if n == 0:
-            add_dispatch(incident, cast.units[0], incident.created_at + 30 * S(), cast.operators[0],
+            add_dispatch(incident, cast.units[0], incident.created_at + timedelta(seconds=30),
+                         cast.operators[0],
                          ack_s=20)
     waiting = add_report(rid, at + timedelta(minutes=9))  # not yet opened nor triaged
     db.session.commit()
@@ -382,7 +383,3 @@ def test_random_history_agrees_with_a_direct_reading(app):
     got = service.counts(rid, START, END)
     assert got["reports"] == len(reports)
     assert got["reports"] + got["test_reports_excluded"] == written["reports"]
-
-
-def S():
-    return timedelta(seconds=1)

@@ -4,8 +4,12 @@ from __future__ import annotations
 from api.admin import ERRORS, blp, commit
 from backend.auth import SESSION_SECURITY, current_user
 from backend.kpi import targets
+from backend.kpi.measures import MEASURE_BY_NAME
 from backend.kpi.schemas import TargetArgs, TargetDeleteArgs, TargetList, TargetRead
 
+# The measure in the path, published as the list it must come from.
+MEASURE_PARAMETER = [{"in": "path", "name": "measure", "required": True,
+                      "schema": {"type": "string", "enum": list(MEASURE_BY_NAME)}}]
 UNKNOWN = {422: "validation_error (unknown measure or category, seconds > 0, 0 < share <= 1)"}
 
 
@@ -19,7 +23,7 @@ def kpi_targets():
     return {"targets": targets.list_targets(actor=current_user())}
 
 
-@blp.route("/kpi-targets/<measure>", methods=["PUT"])
+@blp.route("/kpi-targets/<measure>", methods=["PUT"], parameters=MEASURE_PARAMETER)
 @blp.doc(security=SESSION_SECURITY)
 @blp.arguments(TargetArgs)
 @blp.response(200, TargetRead)
@@ -30,7 +34,7 @@ def put_kpi_target(args, measure):
     return commit(targets.set_target(actor=current_user(), measure=measure, **args))
 
 
-@blp.route("/kpi-targets/<measure>", methods=["DELETE"])
+@blp.route("/kpi-targets/<measure>", methods=["DELETE"], parameters=MEASURE_PARAMETER)
 @blp.doc(security=SESSION_SECURITY)
 @blp.arguments(TargetDeleteArgs, location="query")
 @blp.response(204)

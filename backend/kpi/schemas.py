@@ -9,7 +9,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 from backend.categories import CATEGORY_CODES
 from backend.kpi.measures import ALL_CATEGORIES, MEASURE_BY_NAME
 from backend.kpi.service import GROUPS
-from backend.schemas import StrictFloat, StrictString, UTCDateTime
+from backend.schemas import TIME_CHARACTERS, StrictFloat, StrictString, UTCDateTime
 
 DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 FORMATS = ("json", "csv", "xlsx")
@@ -17,6 +17,12 @@ FORMATS = ("json", "csv", "xlsx")
 
 class DayOrTime(fields.Field):
     """YYYY-MM-DD (local midnight of the regency) or an RFC 3339 time with offset."""
+
+    def __init__(self, **kwargs):
+        time = TIME_CHARACTERS.pattern[5:]  # after the year, as backend.schemas.UTCDateTime
+        metadata = {"type": "string", "pattern": rf"^20\d\d(-\d{{2}}-\d{{2}}|{time})$",
+                    **kwargs.pop("metadata", {})}
+        super().__init__(metadata=metadata, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, str) and DAY.match(value):
@@ -135,7 +141,10 @@ class TargetList(Schema):
 class TargetArgs(Schema):
     seconds = fields.Integer(required=True, strict=True,
                              validate=validate.Range(min=1, max=7 * 86400))
-    share = StrictFloat(required=True, validate=validate.Range(min=0, max=1, min_inclusive=False))
+    share = StrictFloat(required=True, validate=validate.Range(min=0, max=1, min_inclusive=False),
+                        metadata={"exclusiveMinimum": True,  # OpenAPI 3.0: share > 0
+                                  "description": "Share of observations within seconds, "
+                                                 "0 < share <= 1 (0.9 = 90 %)."})
     category = StrictString(load_default=ALL_CATEGORIES,
                             validate=validate.OneOf((ALL_CATEGORIES, *CATEGORY_CODES)))
 

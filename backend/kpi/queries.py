@@ -68,6 +68,17 @@ def _dispatch_key(group_by: str | None):
     return None
 
 
+def _rows(statement) -> list[tuple]:
+    """All rows of a Core statement as the driver's plain tuples: every column here is a
+    number, a string or a flag that needs no result processing, and building a Row per item
+    would cost more than the query itself on a month of reports."""
+    result = db.session.connection().execute(statement)
+    try:
+        return result.cursor.fetchall()
+    finally:
+        result.close()
+
+
 def _key_column(key):
     return (key if key is not None else sa.null()).label("key")
 
@@ -149,19 +160,19 @@ def _anchor(column, group_by: str | None):
 
 
 def reports_in_range(regency_id: int, start: datetime, end: datetime,
-                     group_by: str | None) -> list[sa.Row]:
+                     group_by: str | None) -> list[tuple]:
     """(offline_delay, started, answer, started, triage, started, category, key, anchor,
     source): durations in seconds, None where the end milestone is missing."""
     key = REPORT_KEYS.get(group_by)
-    return db.session.execute(
+    return _rows(
         sa.select(*_measure_columns("report", _columns(Report)), Report.category,
                   _key_column(key), _anchor(Report.received_at, group_by), Report.source)
         .where(Report.regency_id == regency_id, Report.received_at >= start,
-               Report.received_at < end, Report.test.is_(False))).all()
+               Report.received_at < end, Report.test.is_(False)))
 
 
 def incidents_in_range(regency_id: int, start: datetime, end: datetime,
-                       group_by: str | None) -> list[sa.Row]:
+                       group_by: str | None) -> list[tuple]:
     """(dispatch, started, processing, started, total, started, category, key, anchor);
     processing and total start at the incident's earliest real report (min received_at,
     min captured_at)."""
@@ -175,23 +186,23 @@ def incidents_in_range(regency_id: int, start: datetime, end: datetime,
               .group_by(Report.incident_id).subquery())
     columns = _columns(Incident) | {"min(reports.received_at)": firsts.c.received,
                                     "min(reports.captured_at)": firsts.c.captured}
-    return db.session.execute(
+    return _rows(
         sa.select(*_measure_columns("incident", columns), Incident.category,
                   _key_column(_incident_key(group_by)), _anchor(Incident.created_at, group_by))
         .outerjoin(firsts, firsts.c.incident_id == Incident.id)
-        .where(*in_range)).all()
+        .where(*in_range))
 
 
 def dispatches_in_range(regency_id: int, start: datetime, end: datetime,
-                        group_by: str | None) -> list[sa.Row]:
+                        group_by: str | None) -> list[tuple]:
     """(acknowledgement, started, travel, started, on_scene, started, category, key,
     anchor); the category is the incident's."""
-    return db.session.execute(
+    return _rows(
         sa.select(*_measure_columns("dispatch", _columns(Dispatch)), Incident.category,
                   _key_column(_dispatch_key(group_by)), _anchor(Dispatch.created_at, group_by))
         .join(Incident, Incident.id == Dispatch.incident_id)
         .where(Dispatch.regency_id == regency_id, Dispatch.created_at >= start,
-               Dispatch.created_at < end, Incident.test.is_(False))).all()
+               Dispatch.created_at < end, Incident.test.is_(False)))
 
 
 def unit_agencies(regency_id: int) -> dict[int, int]:

@@ -88,19 +88,21 @@ class _Observations:
 
     def collect(self, rows, measures: list[str], group, *, skip=None) -> None:
         """rows: (duration, started) per measure, then category, key, anchor — as fetched by
-        queries.*_in_range. `skip(row, measure)` leaves a measure out for that row."""
+        queries.*_in_range. `skip(row)` → measures to leave out for that row (or None)."""
         values, open_ = self.values, self.open
         n = 2 * len(measures)
+        columns = [(2 * i, 2 * i + 1, measure) for i, measure in enumerate(measures)]
         for row in rows:
             category, g = row[n], group(row[n + 2], row[n + 1])
-            for i, measure in enumerate(measures):
-                seconds, started = row[2 * i], row[2 * i + 1]
-                if skip is not None and skip(row, measure):
+            left_out = skip(row) if skip is not None else None
+            for at, started_at, measure in columns:
+                if left_out and measure in left_out:
                     continue
+                seconds = row[at]
                 if seconds is not None:
                     # A corrected capture time a hair after receipt is the same instant.
                     values[(measure, g, category)].append(seconds if seconds > 0 else 0.0)
-                elif started:  # the clock runs: still waiting, or never stopped
+                elif row[started_at]:  # the clock runs: still waiting, or never stopped
                     open_[(measure, g)] += 1
 
 
@@ -142,8 +144,7 @@ def _observe(regency_id: int, start: datetime, end: datetime,
         measures = queries.subject_measures("report")
         source_at = 2 * len(measures) + 3
         obs.collect(queries.reports_in_range(regency_id, start, end, group_by), measures,
-                    group, skip=lambda row, measure:
-                    measure in PHONE_ONLY and row[source_at] == VOICE)
+                    group, skip=lambda row: PHONE_ONLY if row[source_at] == VOICE else None)
     obs.collect(queries.incidents_in_range(regency_id, start, end, group_by),
                 queries.subject_measures("incident"), group)
     obs.collect(queries.dispatches_in_range(regency_id, start, end, group_by),

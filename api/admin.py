@@ -350,3 +350,6 @@ def import_areas_(args):
     db.session.commit()
     return result.as_dict()
 
+
+
+from api import admin_kpi  # noqa: E402,F401  (service targets)

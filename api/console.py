@@ -192,6 +192,18 @@ JS_MESSAGES = {
     "within_target": _l("dalam target"),
     "none_needed": _l("Tidak ada lokasi yang menghemat waktu."),
     "minutes": _l("menit"),
+    # Service figures (Kinerja Layanan) and targets (Target Layanan).
+    "kpi_all": _l("Semua"), "kpi_no_target": _l("tanpa target"),
+    "kpi_met": _l("memenuhi target"), "kpi_missed": _l("di bawah target"),
+    "kpi_open": _l("belum selesai"), "kpi_previous": _l("periode lalu"),
+    "kpi_loading": _l("Memuat…"), "kpi_default": _l("bawaan"),
+    "kpi_regency": _l("ditetapkan kabupaten"), "kpi_remove": _l("Hapus (kembali ke bawaan)"),
+    "kpi_every_category": _l("Semua kategori"),
+    "kpi_reports": _l("Laporan"), "kpi_incidents": _l("Kejadian"),
+    "kpi_dispatches": _l("Pengerahan unit"), "kpi_rejected": _l("Ditolak"),
+    "kpi_merged": _l("Digabung (duplikat)"), "kpi_escalated": _l("Eskalasi"),
+    "kpi_undelivered": _l("Peringatan tidak terkirim"), "kpi_silent": _l("SOS senyap"),
+    "kpi_no_location": _l("Tanpa lokasi"), "kpi_test_excluded": _l("Uji (tidak dihitung)"),
 }
 
 UNIT_STATE_KEYS = ("available", "assigned", "en_route", "on_scene", "out_of_service")
@@ -357,3 +369,4 @@ from api import console_admin  # noqa: E402,F401  (admin, audit and history page
 from api import console_evaluation  # noqa: E402,F401  (evaluation reports)
 from api import console_board  # noqa: E402,F401  (the live board)
 from api import console_monitoring  # noqa: E402,F401  (signal map, coverage planning)
+from api import console_kpi  # noqa: E402,F401  (service figures and targets)

@@ -17,7 +17,8 @@ from backend.units.models import AGENCY_TYPES
 
 
 ADMIN_PAGES = (("agencies", _l("Instansi")), ("units", _l("Unit")),
-               ("users", _l("Pengguna")), ("responders", _l("Kru")))
+               ("users", _l("Pengguna")), ("responders", _l("Kru")),
+               ("targets", _l("Target Layanan")))
 
 
 def _signed_in(permission: str):

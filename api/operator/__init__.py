@@ -34,6 +34,7 @@ from api.operator import (  # noqa: E402,F401
     feed,
     incidents,
     monitoring,
+    kpi,
     places,
     session,
     sms,

@@ -69,6 +69,8 @@ SENTENCES: dict[str, LazyString] = {
     "unit.duty": _l("{actor} menandai unit {entity} {duty}"),
     "agency.create": _l("{actor} menambah instansi {entity}"),
     "agency.update": _l("{actor} mengubah instansi {entity} ({fields})"),
+    "kpi_target.set": _l("{actor} menetapkan target layanan {entity}"),
+    "kpi_target.delete": _l("{actor} menghapus target layanan {entity} (kembali ke bawaan)"),
     "routing.set": _l("{actor} mengubah instansi penangan {category}: {types}"),
     "user.login": _l("{actor} masuk ke konsol"),
     "user.login_failed": _l("Gagal masuk sebagai {username} dari {client} ({reason})"),

@@ -103,6 +103,10 @@ ENDPOINTS = [
         "geometry": {"type": "Polygon", "coordinates": [[[103.80, -2.90], [103.81, -2.90],
                                                          [103.81, -2.89], [103.80, -2.90]]]}}]},
      ADMIN_ONLY),
+    ("get", "/v1/operator/kpi?start=2026-11-01&end=2026-12-01", None, AUDIT),
+    ("get", "/v1/admin/kpi-targets", None, ADMIN_ONLY),
+    ("put", "/v1/admin/kpi-targets/{measure}", {"seconds": 90, "share": 0.9}, ADMIN_ONLY),
+    ("delete", "/v1/admin/kpi-targets/{measure}", None, {**ADMIN_ONLY, "admin": 404}),
 ]
 
 # A body (or query) that fails validation: who may not call the endpoint must get 401/403,
@@ -111,8 +115,8 @@ INVALID = {"post": {"bogus": "\u0000", "units": "x", "status": 7, "priority": "x
                     "password": 1, "username": 2, "agency_id": "x", "unit_id": "x",
                     "category": 9, "reason": 3, "incident": 4, "type": 5, "name": 6},
            "patch": {"name": 1, "lat": "x", "unit_id": "x", "phone": 2, "role": 3},
-           "put": {"agency_types": "x"},
-           "get": None}
+           "put": {"agency_types": "x", "seconds": "x"},
+           "get": None, "delete": None}
 
 
 def _fill(value, ids):
@@ -143,7 +147,7 @@ def _world(client):
     device = client.get("/v1/devices/me",
                         headers={"Authorization": f"Bearer {source}"}).get_json()["device_id"]
     return key, {"ref": fresh, "number": number, "unit": unit, "agency": agency,
-                 "evaluation": 4242,
+                 "evaluation": 4242, "measure": "triage",
                  "device": device,
                  "operator2": next(u["id"] for u in users if u["username"] == "operator2"),
                  "crew": crew[0]["id"]}
@@ -230,7 +234,7 @@ def test_every_staff_endpoint_is_in_the_matrix(app):
                     "<int:agency_id>": "{agency}", "<int:user_id>": "{operator2}",
                     "<int:device_id>": "{device}", "<int:report_id>": "{evaluation}",
                     "<any(pdf, html):kind>": "pdf",
-                    "<category>": "fire"}
+                    "<category>": "fire", "<measure>": "{measure}"}
     missing = []
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith(("/v1/operator", "/v1/admin")):

@@ -16,7 +16,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis.generation import GenerationMode
-from schemathesis.specs.openapi.checks import ignored_auth
+from schemathesis.specs.openapi.checks import ignored_auth, positive_data_acceptance
 
 from tests.helpers import register
 
@@ -57,6 +57,12 @@ def staff_operations(app):
     return [result.ok() for result in schema.get_all_operations()]
 
 
+# A KPI range (start before end, at most 400 days, real calendar days) is beyond JSON Schema:
+# schema-valid queries are rightly refused with 422, so only invalid ones are generated here
+# (and a pattern-valid one refused is no failure); tests/kpi/test_api.py covers ranges.
+NOT_POSITIVE = {("GET", "/v1/operator/kpi")}
+
+
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
 @pytest.mark.parametrize("username", ["supervisor", "admin"])
 def test_staff_endpoints_never_fail_and_honour_the_spec(app, client, staff, mode, username):
@@ -67,6 +73,10 @@ def test_staff_endpoints_never_fail_and_honour_the_spec(app, client, staff, mode
     cookies = {"siaga_session": client.get_cookie("siaga_session").value}
     statuses = []
     for operation in staff_operations(app):
+        if mode == GenerationMode.POSITIVE and \
+                (operation.method.upper(), operation.path) in NOT_POSITIVE:
+            continue
+
         @settings(max_examples=10, deadline=None, database=None, derandomize=True,
                   suppress_health_check=list(HealthCheck))
         @given(case=operation.as_strategy(generation_mode=mode))
@@ -74,8 +84,10 @@ def test_staff_endpoints_never_fail_and_honour_the_spec(app, client, staff, mode
             case.cookies = {**(case.cookies or {}), **cookies}  # the session, as a browser would
             # ignored_auth would try the call with mangled credentials, which the session we
             # force in here defeats; tests/api/test_authorization.py covers auth instead.
+            cross_field = (operation.method.upper(), operation.path) in NOT_POSITIVE
             statuses.append(case.call_and_validate(
-                headers=headers, excluded_checks=[ignored_auth]).status_code)
+                headers=headers, excluded_checks=[ignored_auth] + (
+                    [positive_data_acceptance] if cross_field else [])).status_code)
 
         try:
             check()

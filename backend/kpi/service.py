@@ -1,0 +1,337 @@
+"""The figures of the service measures — the one place the board, the KPI pages and exports,
+the evaluation report and the benchmarks get them from.
+
+    kpi_report(actor=, start=, end=, group_by=None) -> {rows (with previous), counts, ...}
+    kpi_summary(regency_id, start, end, group_by=None) -> [row, ...]
+        row = {group, label, measure, subject, count, open, p50_s, p90_s, target_s,
+               target_share, target_source, compliance, met}
+    counts(regency_id, start, end) -> {reports, incidents, dispatches, by_channel, ...}
+    distribution(regency_id, start, end, measure) -> sorted seconds (histograms)
+    previous_period(start, end) -> (start', end')   same length, immediately before
+    compare(current_rows, previous_rows) -> current rows with `previous` figures
+    regency_targets(regency_id) -> {(measure, category): Target}
+
+A range is [start, end) of aware datetimes; an item falls in it by its anchor milestone
+(backend/kpi/queries.py). Durations are end − start milestone in seconds (microseconds kept),
+percentiles nearest-rank (measures.percentile), never means. See docs/kpi.md.
+
+group_by: None, "category", "kecamatan", "desa", "agency", "unit", "operator", "channel",
+"hour" (local hour of the anchor, 0–23, in the regency's timezone), "day" (local date, ISO).
+Which key an item has, by subject:
+    report    category, kecamatan/desa of the report, operator = triaged_by, channel = source;
+              no unit or agency (left out of those groupings)
+    incident  its category, kecamatan/desa, operator = created_by (who confirmed it), channel =
+              source of its earliest report, unit/agency = its first dispatch's
+    dispatch  its incident's category, kecamatan/desa and channel; operator = created_by (who
+              dispatched), unit/agency = the dispatched unit's
+Items without a key (no desa, never triaged, never dispatched) form the group None.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from backend.accounts.permissions import require
+from backend.errors import ValidationFailed
+from backend.extensions import db
+from backend.kpi import queries
+from backend.kpi.labels import group_labels
+from backend.kpi.measures import MEASURE_BY_NAME, MEASURES, Target, percentile, resolve_target
+from backend.kpi.models import KpiTarget
+from backend.regencies.models import Regency
+from backend.reports.models import REJECT_REASONS
+
+GROUPS = ("category", "kecamatan", "desa", "agency", "unit", "operator", "channel", "hour",
+          "day")
+# Groupings a subject has no key for: its measures are left out of them.
+NOT_APPLICABLE = {"report": {"agency", "unit"}}
+# Measures of the app (and later SMS) channel only: a voice call has no capture on a phone and
+# is answered on the telephone system, not in the console.
+PHONE_ONLY = {"offline_delay", "answer"}
+VOICE = "call"
+
+
+def regency_targets(regency_id: int) -> dict[tuple[str, str], Target]:
+    """The regency's own targets, by (measure, category)."""
+    rows = db.session.execute(sa.select(KpiTarget.measure, KpiTarget.category,
+                                        KpiTarget.seconds, KpiTarget.share)
+                              .where(KpiTarget.regency_id == regency_id)).all()
+    return {(m, c): Target(s, share, "regency") for m, c, s, share in rows}
+
+
+def check_range(start: datetime, end: datetime) -> None:
+    if start.tzinfo is None or end.tzinfo is None:
+        raise ValidationFailed("Give aware datetimes.", details={"start": "timezone needed"})
+    if not start < end:
+        raise ValidationFailed("start must be before end.", details={"end": "after start"})
+
+
+def previous_period(start: datetime, end: datetime) -> tuple[datetime, datetime]:
+    """The range of the same length immediately before [start, end)."""
+    return start - (end - start), start
+
+
+def regency_timezone(regency_id: int) -> ZoneInfo:
+    name = db.session.scalar(sa.select(Regency.timezone).where(Regency.id == regency_id))
+    return ZoneInfo(name or "Asia/Jakarta")
+
+
+class _Observations:
+    """Durations by (measure, group, category), and items without the end milestone."""
+
+    def __init__(self):
+        self.values: dict[tuple, list[float]] = defaultdict(list)
+        self.open: dict[tuple, int] = defaultdict(int)
+
+    def collect(self, rows, measures: list[str], group, *, skip=None) -> None:
+        """rows: (duration, started) per measure, then category, key, anchor — as fetched by
+        queries.*_in_range. `skip(row)` → measures to leave out for that row (or None)."""
+        values, open_ = self.values, self.open
+        n = 2 * len(measures)
+        columns = [(2 * i, 2 * i + 1, measure) for i, measure in enumerate(measures)]
+        for row in rows:
+            category, g = row[n], group(row[n + 2], row[n + 1])
+            left_out = skip(row) if skip is not None else None
+            for at, started_at, measure in columns:
+                if left_out and measure in left_out:
+                    continue
+                seconds = row[at]
+                if seconds is not None:
+                    # A corrected capture time a hair after receipt is the same instant.
+                    values[(measure, g, category)].append(seconds if seconds > 0 else 0.0)
+                elif row[started_at]:  # the clock runs: still waiting, or never stopped
+                    open_[(measure, g)] += 1
+
+
+def _local(tz: ZoneInfo):
+    """Epoch seconds → local datetime, cached per quarter hour (every timezone's offset is a
+    whole number of quarter hours, so the local hour and day are constant within one)."""
+    cache: dict[int, datetime] = {}
+
+    def local(epoch: float) -> datetime:
+        quarter = int(epoch // 900)
+        found = cache.get(quarter)
+        if found is None:
+            found = cache[quarter] = datetime.fromtimestamp(quarter * 900, tz)
+        return found
+    return local
+
+
+def _keyer(group_by: str | None, tz: ZoneInfo, agencies: dict[int, int] | None):
+    """How an item's group is found from its anchor (epoch seconds) and its fetched key."""
+    local = _local(tz)
+    if group_by == "hour":
+        return lambda anchor, key: local(anchor).hour
+    if group_by == "day":
+        return lambda anchor, key: local(anchor).date().isoformat()
+    if group_by == "agency":
+        return lambda anchor, key: agencies.get(key) if key is not None else None
+    if group_by is None:
+        return lambda anchor, key: None
+    return lambda anchor, key: key
+
+
+def _observe(regency_id: int, start: datetime, end: datetime,
+             group_by: str | None) -> _Observations:
+    tz = regency_timezone(regency_id)
+    agencies = queries.unit_agencies(regency_id) if group_by == "agency" else None
+    group = _keyer(group_by, tz, agencies)
+    obs = _Observations()
+    if group_by not in NOT_APPLICABLE["report"]:
+        measures = queries.subject_measures("report")
+        source_at = 2 * len(measures) + 3
+        obs.collect(queries.reports_in_range(regency_id, start, end, group_by), measures,
+                    group, skip=lambda row: PHONE_ONLY if row[source_at] == VOICE else None)
+    obs.collect(queries.incidents_in_range(regency_id, start, end, group_by),
+                queries.subject_measures("incident"), group)
+    obs.collect(queries.dispatches_in_range(regency_id, start, end, group_by),
+                queries.subject_measures("dispatch"), group)
+    return obs
+
+
+def _sort_key(group):
+    return (group is None, str(type(group)), group if group is not None else 0)
+
+
+def kpi_summary(regency_id: int, start: datetime, end: datetime,
+                group_by: str | None = None, *, lang: str | None = None) -> list[dict]:
+    """Figures of every measure (by group): count, open, p50/p90 seconds, the target that
+    applies and compliance (the share of observations within the target of their category).
+
+    With no grouping every measure has a row (count 0 when nothing was observed); with a
+    grouping, a group appears for a measure when it has an observation or an open item.
+    """
+    check_range(start, end)
+    if group_by is not None and group_by not in GROUPS:
+        raise ValidationFailed("Unknown grouping.", details={"group_by": list(GROUPS)})
+    obs = _observe(regency_id, start, end, group_by)
+    targets = regency_targets(regency_id)
+    by_group: dict[tuple, dict[str, list[float]]] = defaultdict(dict)
+    for (measure, group, category), values in obs.values.items():
+        by_group[(measure, group)][category] = values
+    keys = set(by_group) | set(obs.open)
+    groups = sorted({g for _, g in keys}, key=_sort_key) if group_by else [None]
+    labels = group_labels(regency_id, group_by, groups, lang=lang)
+    rows = []
+    for group in groups:
+        for measure in MEASURES:
+            if group_by and (measure.name, group) not in keys:
+                continue
+            rows.append(_row(measure.name, group, labels.get(group),
+                             by_group.get((measure.name, group), {}),
+                             obs.open.get((measure.name, group), 0), targets,
+                             category=group if group_by == "category" else None))
+    return rows
+
+
+def _row(measure: str, group, label, by_category: dict[str, list[float]], open_: int,
+         targets: dict, *, category: str | None) -> dict:
+    values = sorted(v for vs in by_category.values() for v in vs)
+    target = resolve_target(measure, category, targets)
+    within = judged = 0
+    for cat, vs in by_category.items():
+        applies = resolve_target(measure, cat, targets)
+        if applies is not None:
+            judged += len(vs)
+            within += sum(1 for v in vs if v <= applies.seconds)
+    compliance = within / judged if judged else None
+    return {"group": group, "label": label, "measure": measure,
+            "subject": MEASURE_BY_NAME[measure].subject, "count": len(values), "open": open_,
+            "p50_s": percentile(values, 50), "p90_s": percentile(values, 90),
+            "target_s": target.seconds if target else None,
+            "target_share": target.share if target else None,
+            "target_source": target.source if target else None,
+            "compliance": compliance,
+            "met": None if compliance is None or target is None else compliance >= target.share}
+
+
+def distribution(regency_id: int, start: datetime, end: datetime, measure: str) -> list[float]:
+    """Every observation of `measure` in the range, in seconds, ascending (histograms)."""
+    check_range(start, end)
+    if measure not in MEASURE_BY_NAME:
+        raise ValidationFailed("Unknown measure.", details={"measure": list(MEASURE_BY_NAME)})
+    obs = _observe(regency_id, start, end, None)
+    return sorted(v for (m, _, _), vs in obs.values.items() if m == measure for v in vs)
+
+
+def compare(current: list[dict], previous: list[dict]) -> list[dict]:
+    """The current rows, each with `previous`: the same group and measure's count, p50, p90 and
+    compliance in the previous period (None where it had no row)."""
+    before = {(r["group"], r["measure"]): r for r in previous}
+    out = []
+    for row in current:
+        old = before.get((row["group"], row["measure"]))
+        out.append({**row, "previous": None if old is None else {
+            k: old[k] for k in ("count", "open", "p50_s", "p90_s", "compliance")}})
+    return out
+
+
+# ---- counts ----
+
+def _breakdown(counter: dict, labels: dict, *, order=None) -> list[dict]:
+    keys = order if order is not None else sorted(counter, key=lambda k: (-counter[k],
+                                                                          _sort_key(k)))
+    return [{"key": k, "label": labels.get(k), "count": counter.get(k, 0)} for k in keys]
+
+
+def counts(regency_id: int, start: datetime, end: datetime, *,
+           lang: str | None = None) -> dict:
+    """What happened in the range, counted: reports by channel, category, kecamatan, desa and
+    local hour; incidents; dispatches by agency and unit; rejections by reason (prank, test,
+    invalid); duplicates merged; escalations by cause (timed out, declined, nobody could be
+    alerted); alerts not delivered; silent SOS; reports with no location; and how many test
+    reports were left out of everything."""
+    check_range(start, end)
+    local = _local(regency_timezone(regency_id))
+    dims = {"channel": defaultdict(int), "category": defaultdict(int),
+            "kecamatan": defaultdict(int), "desa": defaultdict(int), "hour": defaultdict(int)}
+    rejections = dict.fromkeys(REJECT_REASONS, 0)
+    total = test = merged = silent = no_location = outside = 0
+    for received, source, category, kecamatan, desa, status, reason, is_silent, located, \
+            is_test in queries.report_facts(regency_id, start, end):
+        if is_test:
+            test += 1
+            continue
+        total += 1
+        for name, key in (("channel", source), ("category", category),
+                          ("kecamatan", kecamatan), ("desa", desa),
+                          ("hour", local(received).hour)):
+            dims[name][key] += 1
+        if status == "rejected":
+            code = (reason or "").split(":", 1)[0].strip()
+            rejections[code if code in rejections else "invalid"] += 1
+        merged += status == "merged"
+        silent += bool(is_silent)
+        no_location += not located
+        outside += bool(located and desa is None)
+    units, agencies_of = defaultdict(int), queries.unit_agencies(regency_id)
+    escalations = {"timed_out": 0, "declined": 0, "unreachable": 0}
+    dispatches = 0
+    for unit_id, status, flagged in queries.dispatch_facts(regency_id, start, end):
+        dispatches += 1
+        units[unit_id] += 1
+        if status in ("timed_out", "declined"):
+            escalations[status] += 1
+        elif flagged:  # flagged without a refusal: no phone of the unit could be alerted
+            escalations["unreachable"] += 1
+    agencies = defaultdict(int)
+    for unit_id, n in units.items():
+        agencies[agencies_of.get(unit_id)] += n
+    label = {name: group_labels(regency_id, name, list(d), lang=lang) for name, d in
+             (*dims.items(), ("unit", units), ("agency", agencies))}
+    return {
+        "reports": total, "test_reports_excluded": test,
+        "incidents": queries.incident_count(regency_id, start, end),
+        "dispatches": dispatches,
+        "by_channel": _breakdown(dims["channel"], label["channel"]),
+        "by_category": _breakdown(dims["category"], label["category"]),
+        "by_kecamatan": _breakdown(dims["kecamatan"], label["kecamatan"]),
+        "by_desa": _breakdown(dims["desa"], label["desa"]),
+        "by_hour": _breakdown(dims["hour"], group_labels(regency_id, "hour", list(range(24)),
+                                                         lang=lang), order=list(range(24))),
+        "by_agency": _breakdown(agencies, label["agency"]),
+        "by_unit": _breakdown(units, label["unit"]),
+        "rejected": sum(rejections.values()), "rejections": rejections,
+        "merged": merged,
+        "escalated": sum(escalations.values()), "escalations": escalations,
+        "undelivered_alerts": queries.undelivered_alerts(regency_id, start, end),
+        "silent": silent, "no_location": no_location, "outside_regency": outside,
+    }
+
+
+def days(start: datetime, end: datetime) -> float:
+    return (end - start) / timedelta(days=1)
+
+
+MAX_RANGE_DAYS = 400
+
+
+def resolve_range(regency_id: int, start, end) -> tuple[datetime, datetime]:
+    """A range as asked (dates are local midnights of the regency, datetimes as given) →
+    aware datetimes; refuses start ≥ end and ranges over MAX_RANGE_DAYS."""
+    tz = regency_timezone(regency_id)
+    start, end = (datetime(v.year, v.month, v.day, tzinfo=tz) if not isinstance(v, datetime)
+                  else v for v in (start, end))
+    check_range(start, end)
+    if days(start, end) > MAX_RANGE_DAYS:
+        raise ValidationFailed(f"At most {MAX_RANGE_DAYS} days.",
+                               details={"end": f"at most {MAX_RANGE_DAYS} days after start"})
+    return start, end
+
+
+def kpi_report(*, actor, start, end, group_by: str | None = None,
+               lang: str | None = None) -> dict:
+    """The KPI page and its exports: figures by group with the previous period's beside them,
+    and the range's counts (supervisors and admins)."""
+    require(actor, "monitor")
+    start, end = resolve_range(actor.regency_id, start, end)
+    rows = kpi_summary(actor.regency_id, start, end, group_by, lang=lang)
+    before = previous_period(start, end)
+    previous = kpi_summary(actor.regency_id, *before, group_by, lang=lang)
+    return {"start": start, "end": end, "previous_start": before[0],
+            "timezone": str(regency_timezone(actor.regency_id)), "group_by": group_by,
+            "rows": compare(rows, previous),
+            "counts": counts(actor.regency_id, start, end, lang=lang)}

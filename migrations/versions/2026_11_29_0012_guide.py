@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 revision = "0012_guide"
-down_revision = "0011_sms"
+down_revision = "0007_kpi"
 branch_labels = None
 depends_on = None
 

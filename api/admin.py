@@ -350,3 +350,5 @@ def import_areas_(args):
     db.session.commit()
     return result.as_dict()
 
+
+from api import admin_guide  # noqa: E402,F401  (the public guide: GET/PUT /v1/admin/guide)

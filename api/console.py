@@ -176,6 +176,16 @@ JS_MESSAGES = {
     "within_target": _l("dalam target"),
     "none_needed": _l("Tidak ada lokasi yang menghemat waktu."),
     "minutes": _l("menit"),
+    # Panduan Publik (admin).
+    "guide_title": _l("Judul"),
+    "guide_text": _l("Teks"),
+    "guide_public_version": _l("Tampil untuk publik: versi %(version)s."),
+    "guide_builtin": _l("bawaan"),
+    "guide_load": _l("Muat"),
+    "guide_loaded": _l("Versi %(version)s dimuat ke formulir; terbitkan untuk memakainya lagi."),
+    "guide_published": _l("Versi %(version)s diterbitkan."),
+    "guide_conflict": _l("Admin lain sudah menerbitkan versi %(version)s. Salin perubahan "
+                         "Anda, muat ulang halaman, lalu terbitkan lagi."),
 }
 
 UNIT_STATE_KEYS = ("available", "assigned", "en_route", "on_scene", "out_of_service")
@@ -340,3 +350,4 @@ def leaflet(filename):
 from api import console_admin  # noqa: E402,F401  (admin, audit and history pages)
 from api import console_board  # noqa: E402,F401  (the live board)
 from api import console_monitoring  # noqa: E402,F401  (signal map, coverage planning)
+from api import console_guide  # noqa: E402,F401  (preview of the public guide)

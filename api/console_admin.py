@@ -17,7 +17,8 @@ from backend.units.models import AGENCY_TYPES
 
 
 ADMIN_PAGES = (("agencies", _l("Instansi")), ("units", _l("Unit")),
-               ("users", _l("Pengguna")), ("responders", _l("Kru")))
+               ("users", _l("Pengguna")), ("responders", _l("Kru")),
+               ("guide", _l("Panduan Publik")))
 
 
 def _signed_in(permission: str):
@@ -52,7 +53,7 @@ def admin():
     return redirect(url_for("console.admin_page", name="agencies"))
 
 
-@bp.route("/admin/<any(agencies, units, users, responders):name>")
+@bp.route("/admin/<any(agencies, units, users, responders, guide):name>")
 def admin_page(name):
     """Administration pages (admins only)."""
     if _signed_in("admin") is None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import Response, current_app, request
 
 from backend.extensions import Blueprint
-from backend.guide.schemas import GuideArgs, GuideRead
+from backend.guide.schemas import ConditionalHeaders, GuideArgs, GuideRead
 from backend.guide.service import GuideCache, public_guide
 
 blp = Blueprint("public", __name__, url_prefix="/v1/public",
@@ -53,16 +53,14 @@ def conditional(response: Response, etag: str) -> Response:
 
 
 @blp.route("/guide")
-@blp.doc(parameters=[{"in": "header", "name": "If-None-Match", "required": False,
-                      "schema": {"type": "string"},
-                      "description": "The ETag of the copy the app holds."}])
 @blp.arguments(GuideArgs, location="query")
+@blp.arguments(ConditionalHeaders, location="headers")
 @blp.response(200, GuideRead, headers=HEADERS)
 @blp.alt_response(304, description="Not modified: the copy the app holds (If-None-Match) "
                                     "is current; no body.", headers=HEADERS)
 @blp.errors({404: "regency_not_found", 422: "validation_error (lang, regency)"})
-def guide(args):
+def guide(args, _headers):
     """The public guide (when to call 112, what to say, SMS, categories, what happens after)
     in Bahasa Indonesia or English, for the app to cache offline (PROTOCOL.md §14)."""
-    rendered = current_guide(args["lang"], args["regency"])
+    rendered = current_guide(args["lang"], args["regency"])  # If-None-Match: werkzeug reads it
     return conditional(Response(rendered.body, mimetype="application/json"), rendered.etag)

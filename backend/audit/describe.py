@@ -86,6 +86,7 @@ SENTENCES: dict[str, LazyString] = {
     "device.unmute": _l("{actor} membatalkan bisu ponsel {entity}"),
     "areas.import": _l("{actor} mengimpor wilayah (kecamatan dan desa)"),
     "device.revoke": _l("{actor} mencabut kunci ponsel {entity}"),
+    "guide.publish": _l("{actor} menerbitkan Panduan Publik versi {entity}"),
     "*": _l("{actor}: {action} {entity}"),
 }
 

@@ -26,6 +26,13 @@ class GuideArgs(Schema):
                                      "example": "1606"})
 
 
+class ConditionalHeaders(Schema):
+    """Published so apps know to revalidate; read by werkzeug (weak/strong, lists, *)."""
+
+    if_none_match = fields.String(data_key="If-None-Match", metadata={
+        "description": "The ETag of the copy the app holds: 304 without a body if current."})
+
+
 class GuideBlock(Schema):
     type = fields.String(required=True, validate=validate.OneOf(["paragraph", "list"]))
     text = fields.String(metadata={"description": "type paragraph: the paragraph"})

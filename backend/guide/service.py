@@ -259,3 +259,17 @@ def publish_guide(*, actor: User, base_version: int, sections: list[dict],
                  entity=("guide", version.version), before={"version": current},
                  after={"version": version.version, "changed": changed})
     return editable_guide(actor=actor, version=version.version)
+
+
+def preview_guide(*, actor: User, sections: list[dict], sms_example_desa: str, lang: str,
+                  sms_number: str | None, page_url: str) -> dict:
+    """A draft (validated by GuideEditArgs) rendered as the public would see it once
+    published; nothing is stored."""
+    require(actor, "admin")
+    regency = db.session.get(Regency, actor.regency_id)
+    current = db.session.scalar(sa.select(sa.func.max(GuideVersion.version)).where(
+        GuideVersion.regency_id == actor.regency_id)) or 0
+    content = {"sections": sections, "sms_example_desa": sms_example_desa}
+    return render(_complete(content), lang=lang,
+                  regency={"code": regency.code, "name": regency.name}, version=current + 1,
+                  published_at=None, sms_number=sms_number, page_url=page_url)

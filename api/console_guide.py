@@ -21,10 +21,11 @@ def _draft(form) -> dict:
     def value(name):
         return form.get(name, "")
     return {"base_version": 0, "sms_example_desa": value("sms_example_desa"),
-            "sections": [{"key": key,
-                          "title": {"id": value(f"{key}.title.id"), "en": value(f"{key}.title.en")},
-                          "text": {"id": value(f"{key}.text.id"), "en": value(f"{key}.text.en")}}
-                         for key in SECTION_KEYS]}
+            "sections": {key: {"title": {"id": value(f"{key}.title.id"),
+                                         "en": value(f"{key}.title.en")},
+                               "text": {"id": value(f"{key}.text.id"),
+                                        "en": value(f"{key}.text.en")}}
+                         for key in SECTION_KEYS}}
 
 
 @bp.route("/admin/guide/preview", methods=["POST"])
@@ -37,8 +38,7 @@ def admin_guide_preview():
     try:
         draft = GuideEditArgs().load(_draft(request.form))
     except ValidationError as exc:
-        return render_template("console/admin/guide_invalid.html", errors=exc.messages,
-                               keys=SECTION_KEYS), 422
+        return render_template("console/admin/guide_invalid.html", errors=exc.messages), 422
     guide = preview_guide(actor=user, sections=draft["sections"],
                           sms_example_desa=draft["sms_example_desa"], lang=lang,
                           sms_number=current_app.config["SMS_NUMBER"] or None,

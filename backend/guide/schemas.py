@@ -1,18 +1,13 @@
 """The public guide as the app reads it, and as an admin reads and publishes it."""
 from __future__ import annotations
 
-import re
-
-from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, post_load, validate
 
 from backend.guide.content import PLACEHOLDERS, SECTION_KEYS
 from backend.schemas import StrictString
 
 LANGS = ("id", "en")
 TITLE_MAX, TEXT_MAX, DESA_MAX = 100, 2000, 60
-PLACEHOLDER = re.compile(r"\{([^{}\s]*)\}")
-NO_LINE_BREAKS = validate.Regexp(r"^[^\x00-\x1f\x7f]*$",
-                                 error="One line, no control characters.")
 
 
 # ---- public: GET /v1/public/guide ----
@@ -90,49 +85,73 @@ class GuideRead(Schema):
 
 # ---- admin: GET/PUT /v1/admin/guide ----
 
-def _placeholders_known(value: str) -> None:
-    unknown = sorted({m for m in PLACEHOLDER.findall(value or "") if m not in PLACEHOLDERS})
-    if unknown:
-        raise ValidationError(f"Unknown placeholder(s) {', '.join('{' + u + '}' for u in unknown)}; "
-                              f"allowed: {', '.join('{' + p + '}' for p in PLACEHOLDERS)}.")
+# Braces only around a known placeholder; no control characters (titles: no line breaks);
+# Bahasa Indonesia required: at least one character that is not a space. Written as patterns
+# so the spec states exactly what the server checks (schemathesis holds both to it).
+# Braces in classes: a bare one is invalid in an ECMA-262 "u" pattern once tools rewrite it.
+_PLACEHOLDER = r"[{](?:" + "|".join(PLACEHOLDERS) + r")[}]"
 
 
-def _not_blank(value: str) -> None:
-    if not value.strip():
-        raise ValidationError("Required in Bahasa Indonesia.")
+def _pattern(line_breaks: bool, required: bool) -> str:
+    controls = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f" if line_breaks else r"\x00-\x1f\x7f"
+    unit = rf"(?:[^{{}}{controls}]|{_PLACEHOLDER})"
+    visible = rf"(?:[^{{}}\x00-\x20\x7f]|{_PLACEHOLDER})"
+    # Optional text is empty or, like required text, not blank (spelt so that schemathesis
+    # keeps the pattern as is: its rewrite of `^X*$` leaves a bare brace).
+    return rf"^{unit}*{visible}{unit}*$" if required else rf"^(?:{unit}*{visible}{unit}*)?$"
+
+
+class _Whole(validate.Regexp):
+    """A Regexp that must match the whole value (Python's $ would also accept a trailing
+    line break that the published pattern refuses)."""
+
+    def __call__(self, value: str) -> str:
+        if self.regex.fullmatch(value) is None:
+            raise ValidationError(self.error)  # a fixed message: it shows braces itself
+        return value
+
+
+_RULE = ("Braces only around {" + "}, {".join(PLACEHOLDERS) + "}; no control characters")
+
+
+def _text(*, required: bool, line_breaks: bool, max_length: int, **kwargs) -> StrictString:
+    rule = _Whole(_pattern(line_breaks, required), error=_RULE + (
+        "; required in Bahasa Indonesia." if required else "; empty or not blank.") + (
+        "" if line_breaks else " One line."))
+    length = validate.Length(min=1 if required else 0, max=max_length)
+    return StrictString(validate=[length, rule], **({"required": True} if required else
+                                                    {"load_default": ""}), **kwargs)
 
 
 class _Localised(Schema):
     """Bahasa Indonesia required; English optional (empty = the Bahasa text is shown)."""
 
-    @pre_load
+    @post_load
     def normalise(self, data, **kwargs):
-        if isinstance(data, dict):  # one line-ending convention; surrounding blanks dropped
-            data = {k: v.replace("\r\n", "\n").strip() if isinstance(v, str) else v
-                    for k, v in data.items()}
-        return data
+        # One line-ending convention and no surrounding blanks, once the rules have passed.
+        return {k: v.replace("\r\n", "\n").strip() for k, v in data.items()}
 
 
 class TitleArgs(_Localised):
-    id = StrictString(required=True, validate=[validate.Length(max=TITLE_MAX), NO_LINE_BREAKS,
-                                               _not_blank, _placeholders_known])
-    en = StrictString(load_default="", validate=[validate.Length(max=TITLE_MAX),
-                                                 NO_LINE_BREAKS, _placeholders_known])
+    id = _text(required=True, line_breaks=False, max_length=TITLE_MAX)
+    en = _text(required=False, line_breaks=False, max_length=TITLE_MAX)
 
 
 class TextArgs(_Localised):
-    id = StrictString(required=True, validate=[validate.Length(max=TEXT_MAX), _not_blank,
-                                               _placeholders_known],
-                      metadata={"description": "Plain text: a line starting with \"- \" is a "
-                                               "list item, a blank line ends a paragraph."})
-    en = StrictString(load_default="", validate=[validate.Length(max=TEXT_MAX),
-                                                 _placeholders_known])
+    id = _text(required=True, line_breaks=True, max_length=TEXT_MAX, metadata={
+        "description": "Plain text: a line starting with \"- \" is a list item, a blank line "
+                       "ends a paragraph."})
+    en = _text(required=False, line_breaks=True, max_length=TEXT_MAX)
 
 
 class SectionArgs(Schema):
-    key = StrictString(required=True, validate=validate.OneOf(SECTION_KEYS))
     title = fields.Nested(TitleArgs, required=True)
     text = fields.Nested(TextArgs, required=True)
+
+
+# Every section by its key, each required once: a shape JSON Schema states exactly.
+SectionsArgs = Schema.from_dict({key: fields.Nested(SectionArgs, required=True)
+                                 for key in SECTION_KEYS}, name="GuideSectionsArgs")
 
 
 class GuideEditArgs(Schema):
@@ -141,25 +160,16 @@ class GuideEditArgs(Schema):
         "description": "The version the edit started from; if another admin published since, "
                        "the edit is refused with 409 version_conflict (nothing is lost: "
                        "reload, merge, publish again)."})
-    sections = fields.List(fields.Nested(SectionArgs), required=True, metadata={
-        "description": "Every section, each key once: " + ", ".join(SECTION_KEYS)})
+    sections = fields.Nested(SectionsArgs, required=True, metadata={
+        "description": "Every section by key: " + ", ".join(SECTION_KEYS)})
     sms_example_desa = StrictString(required=True, validate=[
-        validate.Length(min=2, max=DESA_MAX), NO_LINE_BREAKS], metadata={
-        "description": "The desa named in the example SMS (KEBAKARAN di desa …)."})
+        validate.Length(min=2, max=DESA_MAX),
+        _Whole(_pattern(False, True), error=_RULE + "; one line, not blank.")],
+        metadata={"description": "The desa named in the example SMS (KEBAKARAN di desa …)."})
 
-    @pre_load
+    @post_load
     def strip_desa(self, data, **kwargs):
-        if isinstance(data, dict) and isinstance(data.get("sms_example_desa"), str):
-            data = {**data, "sms_example_desa": data["sms_example_desa"].strip()}
-        return data
-
-    @validates_schema
-    def every_section_once(self, data, **kwargs):
-        keys = [s["key"] for s in data.get("sections", [])]
-        missing = [k for k in SECTION_KEYS if k not in keys]
-        twice = sorted({k for k in keys if keys.count(k) > 1})
-        if missing or twice:
-            raise ValidationError({"missing": missing, "repeated": twice}, "sections")
+        return {**data, "sms_example_desa": data["sms_example_desa"].strip()}
 
 
 class GuideEditQuery(Schema):
@@ -173,9 +183,12 @@ class LocalisedRead(Schema):
 
 
 class SectionRead(Schema):
-    key = fields.String(required=True)
     title = fields.Nested(LocalisedRead, required=True)
     text = fields.Nested(LocalisedRead, required=True)
+
+
+SectionsRead = Schema.from_dict({key: fields.Nested(SectionRead, required=True)
+                                 for key in SECTION_KEYS}, name="GuideSectionsRead")
 
 
 class VersionSummary(Schema):
@@ -191,7 +204,10 @@ class GuideEditable(Schema):
         "description": "What the public sees now; send it as base_version to publish."})
     published_at = fields.DateTime(required=True, allow_none=True)
     author = fields.String(required=True, allow_none=True)
-    sections = fields.List(fields.Nested(SectionRead), required=True)
+    sections = fields.Nested(SectionsRead, required=True,
+                             metadata={"description": "By key, as PUT takes them."})
+    section_keys = fields.List(fields.String(), required=True,
+                               metadata={"description": "The sections in reading order."})
     sms_example_desa = fields.String(required=True)
     placeholders = fields.List(fields.String(), required=True)
     limits = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)

@@ -202,7 +202,9 @@ def editable_guide(*, actor: User, version: int | None = None) -> dict:
             raise NotFound(f"No guide version {wanted}.", code="guide_version_not_found")
         content, published_at, author = row
     return {"version": wanted, "current_version": current, "published_at": published_at,
-            "author": author, "sections": _complete(content)["sections"],
+            "author": author, "section_keys": list(SECTION_KEYS),
+            "sections": {s["key"]: {"title": s["title"], "text": s["text"]}
+                         for s in _complete(content)["sections"]},
             "sms_example_desa": content.get("sms_example_desa") or "",
             "placeholders": ["{" + p + "}" for p in PLACEHOLDERS],
             "limits": {"title": TITLE_MAX, "text": TEXT_MAX, "sms_example_desa": DESA_MAX},
@@ -224,10 +226,10 @@ def _complete(content: dict) -> dict:
     return {**content, "sections": sections}
 
 
-def publish_guide(*, actor: User, base_version: int, sections: list[dict],
+def publish_guide(*, actor: User, base_version: int, sections: dict[str, dict],
                   sms_example_desa: str) -> dict:
-    """Publish an edit as the regency's next version (audited). `sections` are validated by
-    GuideEditArgs: every key once, Bahasa required. 409 version_conflict if `base_version`
+    """Publish an edit as the regency's next version (audited). `sections` ({key: {title,
+    text}}) are validated by GuideEditArgs: every key, Bahasa required. 409 version_conflict if `base_version`
     is not the current version any more (another admin published meanwhile)."""
     require(actor, "admin")
     # Serialise publishers of one regency: the row lock is held to the end of the transaction.
@@ -239,10 +241,8 @@ def publish_guide(*, actor: User, base_version: int, sections: list[dict],
         raise ApiError(f"Version {current} was published after version {base_version}; "
                        "reload and edit again.", code="version_conflict", status=409,
                        details={"current_version": current})
-    order = {k: i for i, k in enumerate(SECTION_KEYS)}
-    content = {"sections": [{"key": s["key"], "title": dict(s["title"]),
-                             "text": dict(s["text"])}
-                            for s in sorted(sections, key=lambda s: order[s["key"]])],
+    content = {"sections": [{"key": key, "title": dict(sections[key]["title"]),
+                             "text": dict(sections[key]["text"])} for key in SECTION_KEYS],
                "sms_example_desa": sms_example_desa}
     previous = _complete(default_content() if current == 0 else db.session.scalar(
         sa.select(GuideVersion.content).where(GuideVersion.regency_id == actor.regency_id,
@@ -261,7 +261,7 @@ def publish_guide(*, actor: User, base_version: int, sections: list[dict],
     return editable_guide(actor=actor, version=version.version)
 
 
-def preview_guide(*, actor: User, sections: list[dict], sms_example_desa: str, lang: str,
+def preview_guide(*, actor: User, sections: dict[str, dict], sms_example_desa: str, lang: str,
                   sms_number: str | None, page_url: str) -> dict:
     """A draft (validated by GuideEditArgs) rendered as the public would see it once
     published; nothing is stored."""
@@ -269,7 +269,8 @@ def preview_guide(*, actor: User, sections: list[dict], sms_example_desa: str, l
     regency = db.session.get(Regency, actor.regency_id)
     current = db.session.scalar(sa.select(sa.func.max(GuideVersion.version)).where(
         GuideVersion.regency_id == actor.regency_id)) or 0
-    content = {"sections": sections, "sms_example_desa": sms_example_desa}
-    return render(_complete(content), lang=lang,
+    content = {"sections": [{"key": key, **sections[key]} for key in SECTION_KEYS],
+               "sms_example_desa": sms_example_desa}
+    return render(content, lang=lang,
                   regency={"code": regency.code, "name": regency.name}, version=current + 1,
                   published_at=None, sms_number=sms_number, page_url=page_url)

@@ -68,9 +68,9 @@ ENDPOINTS = [
     ("post", "/v1/admin/users/{operator2}/password", {"password": "sandi-baru-123"}, ADMIN_ONLY),
     ("get", "/v1/admin/guide", None, ADMIN_ONLY),
     ("put", "/v1/admin/guide", {"base_version": 0, "sms_example_desa": "Kayu Ara",
-                                "sections": [{"key": k, "title": {"id": "Judul"},
-                                              "text": {"id": "Teks."}}
-                                             for k in SECTION_KEYS]}, ADMIN_ONLY),
+                                "sections": {k: {"title": {"id": "Judul"},
+                                                 "text": {"id": "Teks."}}
+                                             for k in SECTION_KEYS}}, ADMIN_ONLY),
     ("get", "/v1/admin/responders", None, ADMIN_ONLY),
     ("post", "/v1/admin/responders", {"username": "kru-new", "name": "Kru", "unit_id": "{unit}",
                                       "password": "panjang-sekali-1"},

@@ -40,28 +40,29 @@ def test_admin_reads_the_built_in_text_first(app, staff):
     assert body["version"] == 0 and body["current_version"] == 0 and body["versions"] == []
     assert body["author"] is None and body["published_at"] is None
     assert body["sections"] == edit(0)["sections"]
+    assert body["section_keys"] == list(edit(0)["sections"])
     assert body["placeholders"] == ["{sms_number}", "{emergency_number}", "{regency}"]
     assert body["limits"] == {"title": 100, "text": 2000, "sms_example_desa": 60}
 
 
 BAD = [
-    ("bahasa title blank", lambda b: b["sections"][0]["title"].update(id="   "),
-     ["sections", "0", "title", "id"]),
-    ("bahasa text missing", lambda b: b["sections"][2]["text"].pop("id"),
-     ["sections", "2", "text", "id"]),
-    ("text too long", lambda b: b["sections"][1]["text"].update(en="x" * 2001),
-     ["sections", "1", "text", "en"]),
-    ("title on two lines", lambda b: b["sections"][3]["title"].update(id="Satu\nDua"),
-     ["sections", "3", "title", "id"]),
-    ("unknown placeholder", lambda b: b["sections"][4]["text"].update(id="Telepon {nomor}"),
-     ["sections", "4", "text", "id"]),
-    ("control character", lambda b: b["sections"][5]["text"].update(id="a\x00b"),
-     ["sections", "5", "text", "id"]),
-    ("section missing", lambda b: b["sections"].pop(6), ["sections", "missing"]),
-    ("section twice", lambda b: b["sections"].append(dict(b["sections"][0])),
-     ["sections", "repeated"]),
-    ("unknown section", lambda b: b["sections"][0].update(key="jokes"),
-     ["sections", "0", "key"]),
+    ("bahasa title blank", lambda b: b["sections"]["when"]["title"].update(id="   "),
+     ["sections", "when", "title", "id"]),
+    ("bahasa text missing", lambda b: b["sections"]["sms"]["text"].pop("id"),
+     ["sections", "sms", "text", "id"]),
+    ("text too long", lambda b: b["sections"]["what_to_say"]["text"].update(en="x" * 2001),
+     ["sections", "what_to_say", "text", "en"]),
+    ("title on two lines", lambda b: b["sections"]["categories"]["title"].update(id="A\nB"),
+     ["sections", "categories", "title", "id"]),
+    ("unknown placeholder", lambda b: b["sections"]["after"]["text"].update(id="Hub {nomor}"),
+     ["sections", "after", "text", "id"]),
+    ("control character", lambda b: b["sections"]["misuse"]["text"].update(id="a\x00b"),
+     ["sections", "misuse", "text", "id"]),
+    ("section missing", lambda b: b["sections"].pop("direct"), ["sections", "direct"]),
+    ("unknown section", lambda b: b["sections"].update(jokes=b["sections"]["when"]),
+     ["sections", "jokes"]),
+    ("section without text", lambda b: b["sections"]["when"].pop("text"),
+     ["sections", "when", "text"]),
     ("desa blank", lambda b: b.update(sms_example_desa=" "), ["sms_example_desa"]),
     ("base version a string", lambda b: b.update(base_version="0"), ["base_version"]),
     ("unknown field", lambda b: b.update(colour="red"), ["colour"]),

@@ -90,10 +90,10 @@ def test_the_page_shows_the_published_version(app, client, staff):
 
 def _form(body: dict, lang="id") -> dict:
     form = {"sms_example_desa": body["sms_example_desa"], "lang": lang}
-    for s in body["sections"]:
+    for key, s in body["sections"].items():
         for part in ("title", "text"):
             for code in ("id", "en"):
-                form[f"{s['key']}.{part}.{code}"] = s[part][code]
+                form[f"{key}.{part}.{code}"] = s[part][code]
     return form
 
 

@@ -8,27 +8,27 @@ const holder = document.getElementById('sections');
 const versions = document.querySelector('#versions tbody');
 const LANGS = ['id', 'en'];
 const fill = (text, values) => text.replace(/%\((\w+)\)s/g, (_, k) => String(values[k] ?? ''));
-let order = [];  // section keys in the order sent (422 details name sections by index)
+let order = [];  // section keys in reading order
 let limits = {};
 
 const field = (name, value, long, max, required) => long
   ? el('textarea', {name, maxlength: max, required, rows: 8}, value)
   : el('input', {name, value, maxlength: max, required});
 
-function section(s) {
+function section(key, s) {
   const pair = (part, long) => el('div', {class: 'guide-langs'}, LANGS.map(lang => el('label', {},
     `${t(part === 'title' ? 'guide_title' : 'guide_text')} · ${t('lang_' + lang)}`,
-    field(`${s.key}.${part}.${lang}`, s[part][lang], long, limits[part], lang === 'id'),
-    el('span', {class: 'field-error', 'data-for': `${s.key}.${part}.${lang}`}))));
-  return el('fieldset', {class: 'guide-section', 'data-section': s.key},
-    el('legend', {}, s.title.id, ' ', el('span', {class: 'muted'}, `(${s.key})`)),
+    field(`${key}.${part}.${lang}`, s[part][lang], long, limits[part], lang === 'id'),
+    el('span', {class: 'field-error', 'data-for': `${key}.${part}.${lang}`}))));
+  return el('fieldset', {class: 'guide-section', 'data-section': key},
+    el('legend', {}, s.title.id, ' ', el('span', {class: 'muted'}, `(${key})`)),
     pair('title', false), pair('text', true));
 }
 
 function show(data) {
   limits = data.limits;
-  order = data.sections.map(s => s.key);
-  holder.replaceChildren(...data.sections.map(section));
+  order = data.section_keys;
+  holder.replaceChildren(...order.map(key => section(key, data.sections[key])));
   form.elements.base_version.value = data.current_version;
   form.elements.sms_example_desa.value = data.sms_example_desa;
   document.getElementById('sms-example').textContent = `KEBAKARAN di desa ${data.sms_example_desa}`;
@@ -50,12 +50,12 @@ async function load(version) {
 function draft() {
   const value = name => form.elements[name].value;
   return {base_version: Number(value('base_version')), sms_example_desa: value('sms_example_desa'),
-    sections: order.map(key => ({key,
+    sections: Object.fromEntries(order.map(key => [key, {
       title: {id: value(`${key}.title.id`), en: value(`${key}.title.en`)},
-      text: {id: value(`${key}.text.id`), en: value(`${key}.text.en`)}}))};
+      text: {id: value(`${key}.text.id`), en: value(`${key}.text.en`)}}]))};
 }
 
-// Marks the fields a 422 names ({sections: {"2": {text: {id: [...]}}}, sms_example_desa: [...]}).
+// Marks the fields a 422 names ({sections: {misuse: {text: {id: [...]}}}, sms_example_desa: [...]}).
 function markErrors(details) {
   form.querySelectorAll('[aria-invalid]').forEach(n => n.removeAttribute('aria-invalid'));
   form.querySelectorAll('.field-error').forEach(n => { n.textContent = ''; });
@@ -65,13 +65,14 @@ function markErrors(details) {
     const slot = form.querySelector(`.field-error[data-for="${name}"]`);
     if (slot) slot.textContent = [].concat(messages).join(' ');
   };
-  for (const [index, parts] of Object.entries((details && details.sections) || {})) {
-    const key = order[Number(index)];
-    if (!key || typeof parts !== 'object') continue;
+  details = (details && details.json) || details || {};
+  for (const [key, parts] of Object.entries(details.sections || {})) {
+    if (!order.includes(key) || typeof parts !== 'object' || Array.isArray(parts)) continue;
     for (const [part, langs] of Object.entries(parts))
-      for (const [lang, messages] of Object.entries(langs || {})) mark(`${key}.${part}.${lang}`, messages);
+      if (typeof langs === 'object' && !Array.isArray(langs))
+        for (const [lang, messages] of Object.entries(langs)) mark(`${key}.${part}.${lang}`, messages);
   }
-  if (details && details.sms_example_desa) mark('sms_example_desa', details.sms_example_desa);
+  if (details.sms_example_desa) mark('sms_example_desa', details.sms_example_desa);
 }
 
 form.addEventListener('submit', async ev => {

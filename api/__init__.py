@@ -8,11 +8,12 @@ def register_blueprints(api) -> None:
     from api.devices import blp as devices
     from api.meta import blp as meta
     from api.operator import blp as operator
+    from api.public import blp as public
     from api.responder import blp as responder
     from api.sms import blp as sms
     from sync.views import blp as sync
 
-    for blueprint in (meta, devices, sync, citizen, responder, operator, admin, sms):
+    for blueprint in (meta, public, devices, sync, citizen, responder, operator, admin, sms):
         api.register_blueprint(blueprint)
     # Cross-field rules a marshmallow schema cannot publish by itself.
     from backend.dispatches.schemas import DISPATCH_ARGS_OPENAPI

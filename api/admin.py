@@ -353,3 +353,4 @@ def import_areas_(args):
 
 
 from api import admin_kpi  # noqa: E402,F401  (service targets)
+from api import admin_guide  # noqa: E402,F401  (the public guide: GET/PUT /v1/admin/guide)

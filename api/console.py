@@ -204,6 +204,16 @@ JS_MESSAGES = {
     "kpi_merged": _l("Digabung (duplikat)"), "kpi_escalated": _l("Eskalasi"),
     "kpi_undelivered": _l("Peringatan tidak terkirim"), "kpi_silent": _l("SOS senyap"),
     "kpi_no_location": _l("Tanpa lokasi"), "kpi_test_excluded": _l("Uji (tidak dihitung)"),
+    # Panduan Publik (admin).
+    "guide_title": _l("Judul"),
+    "guide_text": _l("Teks"),
+    "guide_public_version": _l("Tampil untuk publik: versi %(version)s."),
+    "guide_builtin": _l("bawaan"),
+    "guide_load": _l("Muat"),
+    "guide_loaded": _l("Versi %(version)s dimuat ke formulir; terbitkan untuk memakainya lagi."),
+    "guide_published": _l("Versi %(version)s diterbitkan."),
+    "guide_conflict": _l("Admin lain sudah menerbitkan versi %(version)s. Salin perubahan "
+                         "Anda, muat ulang halaman, lalu terbitkan lagi."),
 }
 
 UNIT_STATE_KEYS = ("available", "assigned", "en_route", "on_scene", "out_of_service")
@@ -370,3 +380,4 @@ from api import console_evaluation  # noqa: E402,F401  (evaluation reports)
 from api import console_board  # noqa: E402,F401  (the live board)
 from api import console_monitoring  # noqa: E402,F401  (signal map, coverage planning)
 from api import console_kpi  # noqa: E402,F401  (service figures and targets)
+from api import console_guide  # noqa: E402,F401  (preview of the public guide)

@@ -18,7 +18,7 @@ from backend.units.models import AGENCY_TYPES
 
 ADMIN_PAGES = (("agencies", _l("Instansi")), ("units", _l("Unit")),
                ("users", _l("Pengguna")), ("responders", _l("Kru")),
-               ("targets", _l("Target Layanan")))
+               ("targets", _l("Target Layanan")), ("guide", _l("Panduan Publik")))
 
 
 def _signed_in(permission: str):
@@ -53,7 +53,7 @@ def admin():
     return redirect(url_for("console.admin_page", name="agencies"))
 
 
-@bp.route("/admin/<any(agencies, units, users, responders):name>")
+@bp.route("/admin/<any(agencies, units, users, responders, guide):name>")
 def admin_page(name):
     """Administration pages (admins only)."""
     if _signed_in("admin") is None:

@@ -155,9 +155,11 @@ def register_blueprints(app: Flask) -> None:
     from api import register_blueprints as register_api
     from api.console import bp as console
     from api.metrics import bp as metrics
+    from api.public_page import bp as public_page
 
     app.register_blueprint(console)
     app.register_blueprint(metrics)
+    app.register_blueprint(public_page)
     app.add_url_rule("/", "root", lambda: redirect(url_for("console.inbox")))
     from sync.ops import OP_DATA_SCHEMAS, Op
 

@@ -154,6 +154,16 @@ SETTINGS: tuple[Setting, ...] = (
             "thread, so keep it below WEB_THREADS (8): the rest stay free for phones."),
     Setting("FEED_MAX_PER_USER", int, 2,
             "Live feeds one console user may hold open per web process (two tabs)."),
+    Setting("PUBLIC_BASE_URL", str, "",
+            "The address citizens reach this server at, e.g. https://112.mubakab.go.id: the "
+            "public guide's page (/panduan) and the QR code printed on its poster point "
+            "there. Empty = the address of each request (fine locally; set it in production "
+            "so a poster never carries an internal or forged host name)."),
+    Setting("SMS_NUMBER", str, "",
+            "The centre's SMS number as citizens type it (e.g. 0812-0000-0112 or "
+            "+6281200000112): on the public guide, its poster, and in GET /v1/public/guide, "
+            "where the app reads where to send its SMS fallback (PROTOCOL.md §13). "
+            "Empty = no SMS number published (the guide's SMS section is left out)."),
     Setting("LOG_LEVEL", str, "INFO", "Python logging level."),
     Setting("EVALUATION_SCHEDULE", _bool, True,
             "Generate each regency's monthly evaluation report for the previous month at the "

@@ -5,6 +5,7 @@ from backend.devices.models import Device  # noqa: F401
 from backend.dispatches.models import Dispatch  # noqa: F401
 from backend.evaluation.models import EvaluationReport  # noqa: F401
 from backend.feed.models import Change  # noqa: F401
+from backend.guide.models import GuideVersion  # noqa: F401
 from backend.incidents.models import Incident  # noqa: F401
 from backend.kpi.models import KpiTarget  # noqa: F401
 from backend.places.models import Area  # noqa: F401

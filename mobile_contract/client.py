@@ -9,6 +9,9 @@ failure; results drop ops from the queue; changes are pulled by the server's cur
     python -m mobile_contract.client --url ... --store phone.db sos fire -2.8851 103.8467 "api"
     python -m mobile_contract.client --url ... --store phone.db sync
     python -m mobile_contract.client --url ... --store phone.db status
+    python -m mobile_contract.client --url ... --store phone.db guide --lang en
+
+It also keeps the public guide (PROTOCOL.md §14) for reading offline, revalidated by ETag.
 """
 from __future__ import annotations
 
@@ -71,6 +74,7 @@ class SiagaClient:
         self.backoff_base, self.backoff_cap = backoff_base, backoff_cap
         self.retries = 0
         self.waits: list[float] = []  # intended pauses between attempts, for diagnostics
+        self.guide_fetches: list[int] = []  # 200 or 304 per guide request that got an answer
         self.db = sqlite3.connect(store, check_same_thread=False, isolation_level=None)
         self.db.executescript("""
             CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -79,6 +83,8 @@ class SiagaClient:
             CREATE TABLE IF NOT EXISTS receipts (id TEXT PRIMARY KEY, status TEXT, ref TEXT,
                 code TEXT);
             CREATE TABLE IF NOT EXISTS changes (id INTEGER PRIMARY KEY, type TEXT, data TEXT);
+            CREATE TABLE IF NOT EXISTS guide (lang TEXT PRIMARY KEY, etag TEXT, body TEXT,
+                checked_at TEXT);
         """)
 
     # ---- local state ----
@@ -149,8 +155,8 @@ class SiagaClient:
     # ---- network ----
 
     def _request(self, method: str, path: str, body: dict | None = None, *,
-                 gzipped: bool = False) -> tuple[int, dict, bytes]:
-        headers = {"Accept": "application/json"}
+                 gzipped: bool = False, extra: dict | None = None) -> tuple[int, dict, bytes]:
+        headers = {"Accept": "application/json", **(extra or {})}
         data = None
         if body is not None:
             data = json.dumps(body, separators=(",", ":")).encode()
@@ -186,6 +192,41 @@ class SiagaClient:
             error = body.get("error", {})
             raise Fatal(status, error.get("code", "?"), error.get("message", ""))
         return body
+
+    # ---- the public guide (PROTOCOL.md §14) ----
+
+    def cached_guide(self, lang: str = "id") -> dict | None:
+        """The guide as last fetched, for reading offline (None before the first fetch)."""
+        row = self.db.execute("SELECT body FROM guide WHERE lang = ?", (lang,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def guide(self, lang: str = "id") -> dict | None:
+        """The public guide in `lang`: revalidated when online (If-None-Match; a 304 costs no
+        body), else the copy kept from the last time. Never raises for a network failure —
+        a guide read offline is the point."""
+        row = self.db.execute("SELECT etag FROM guide WHERE lang = ?", (lang,)).fetchone()
+        extra = {"If-None-Match": row[0]} if row and row[0] else {}
+        try:
+            status, headers, payload = self._request(
+                "GET", f"/v1/public/guide?lang={urllib.parse.quote(lang)}", extra=extra)
+            lower = {k.lower(): v for k, v in headers.items()}
+            if status == 304 and row and lower.get(HEADER.lower()) == str(PROTOCOL):
+                self.db.execute("UPDATE guide SET checked_at = ? WHERE lang = ?",
+                                (now_iso(), lang))
+                self.guide_fetches.append(304)
+                return self.cached_guide(lang)
+            body = self._reply(status, headers, payload)
+        except (Retry, Fatal):
+            return self.cached_guide(lang)  # offline, portal, server trouble: keep the copy
+        self.db.execute("INSERT OR REPLACE INTO guide VALUES (?, ?, ?, ?)",
+                        (lang, lower.get("etag"), json.dumps(body), now_iso()))
+        self.guide_fetches.append(status)
+        return body
+
+    def sms_number(self) -> str | None:
+        """Where to send the SOS SMS (§13): the centre's number from the cached guide."""
+        guide = self.cached_guide("id") or self.cached_guide("en")
+        return guide["sms"]["number"] if guide else None
 
     def register(self, platform: str = "android", app_version: str = "ref-1.0",
                  kind: str = "citizen", phone: str | None = None, test: bool = False) -> str:
@@ -284,6 +325,8 @@ def main():
     sos.add_argument("note", nargs="?", default="")
     sub.add_parser("sync")
     sub.add_parser("status")
+    guide = sub.add_parser("guide", help="fetch (or read offline) the public guide")
+    guide.add_argument("--lang", default="id", choices=["id", "en"])
     args = parser.parse_args()
     client = SiagaClient(args.url, args.store)
     try:
@@ -293,6 +336,13 @@ def main():
             print(client.sos(args.category, args.lat, args.lon, args.note))
         elif args.command == "sync":
             print("done" if client.flush(deadline_s=120) else "still queued (offline?)")
+        elif args.command == "guide":
+            shown = client.guide(args.lang)
+            if shown is None:
+                raise SystemExit("no guide: offline and never fetched")
+            print(f"version {shown['version']}: " + " · ".join(s["title"]
+                                                               for s in shown["sections"]))
+            return
     except Fatal as exc:  # the ops stay queued; say what the app must do, no traceback
         raise SystemExit(f"server refused: {exc} (queued ops kept)") from None
     print(json.dumps({"queued": len(client.queued()), "receipts": client.receipts(),

@@ -24,7 +24,9 @@ def main():
 
     tmp = tempfile.mkdtemp()
     app = create_app({"DATABASE_URL": f"sqlite:///{tmp}/examples.sqlite3", "PUSH_THREAD": False,
-                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+                      "SMS_NUMBER": "0811-0000-0112",
+                      "PUBLIC_BASE_URL": "https://112.example.go.id"})
     with app.app_context():
         upgrade()
         seed_demo(ensure_regency(code="1606", name="Musi Banyuasin"))
@@ -35,12 +37,15 @@ def main():
         old.unlink()
     now = datetime.now(timezone.utc).replace(microsecond=0)
 
-    def save(name, title, method, path, body, response, headers=None):
+    def save(name, title, method, path, body, response, headers=None, query=None):
+        request = {"method": method, "path": path, "headers": headers or {}, "body": body}
+        if query:
+            request["query"] = query
+        shown = {h: response.headers[h] for h in ("Siaga-Sync", "ETag", "Cache-Control")
+                 if h in response.headers}
         (OUT / f"{name}.json").write_text(json.dumps({
-            "title": title, "request": {"method": method, "path": path,
-                                        "headers": headers or {}, "body": body},
-            "response": {"status": response.status_code,
-                         "headers": {"Siaga-Sync": response.headers.get("Siaga-Sync")},
+            "title": title, "request": request,
+            "response": {"status": response.status_code, "headers": shown,
                          "body": response.get_json(silent=True)}}, indent=2,
                                     ensure_ascii=False) + "\n")
 
@@ -60,6 +65,17 @@ def main():
         return call(name, title, "/v1/sync", {
             "protocol": 1, "device_time": device_time.isoformat().replace("+00:00", "Z"),
             "cursor": cursor, "ops": ops}, key)
+
+    # The public guide (PROTOCOL.md §14): no key; cached by the app, revalidated by ETag.
+    for lang, name in (("id", "Bahasa Indonesia"), ("en", "English")):
+        guide = client.get(f"/v1/public/guide?lang={lang}")
+        save(f"guide-{lang}", f"The public guide in {name}, to cache for reading offline",
+             "GET", "/v1/public/guide", None, guide, query={"lang": lang})
+    etag = guide.headers["ETag"]
+    save("guide-not-modified", "Revalidating the cached guide: 304, no body", "GET",
+         "/v1/public/guide", None,
+         client.get("/v1/public/guide?lang=en", headers={"If-None-Match": etag}),
+         headers={"If-None-Match": etag}, query={"lang": "en"})
 
     key = call("device-register", "Register a citizen phone", "/v1/devices",
                {"platform": "android", "app_version": "1.4.0", "locale": "id",

@@ -94,6 +94,7 @@ SENTENCES: dict[str, LazyString] = {
     "evaluation.generated": _l("{actor} membuat laporan evaluasi periode {entity}"),
     "evaluation.regenerated": _l("{actor} memperbarui laporan evaluasi periode {entity}"),
     "evaluation.written": _l("{actor} menulis evaluasi pada laporan periode {entity}"),
+    "guide.publish": _l("{actor} menerbitkan Panduan Publik versi {entity}"),
     "*": _l("{actor}: {action} {entity}"),
 }
 

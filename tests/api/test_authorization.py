@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from backend.guide.content import SECTION_KEYS
 from backend.places.service import DEMO_SET, read_geojson
 from tests.helpers import Console, register, sos
 
@@ -74,6 +75,11 @@ ENDPOINTS = [
     ("post", "/v1/admin/users/{operator2}/disable", None, ADMIN_ONLY),
     ("post", "/v1/admin/users/{operator2}/enable", None, ADMIN_ONLY),
     ("post", "/v1/admin/users/{operator2}/password", {"password": "sandi-baru-123"}, ADMIN_ONLY),
+    ("get", "/v1/admin/guide", None, ADMIN_ONLY),
+    ("put", "/v1/admin/guide", {"base_version": 0, "sms_example_desa": "Kayu Ara",
+                                "sections": {k: {"title": {"id": "Judul"},
+                                                 "text": {"id": "Teks."}}
+                                             for k in SECTION_KEYS}}, ADMIN_ONLY),
     ("get", "/v1/admin/responders", None, ADMIN_ONLY),
     ("post", "/v1/admin/responders", {"username": "kru-new", "name": "Kru", "unit_id": "{unit}",
                                       "password": "panjang-sekali-1"},

@@ -173,6 +173,8 @@ JS_MESSAGES = {
     "board_alert_dropped": _l("token hilang"),
     "board_today_reports": _l("Laporan masuk"),
     "board_today_incidents": _l("Kejadian dibuka"),
+    "board_measure_count": _l("Jumlah"), "board_measure_p50_p90": _l("p50 / p90"),
+    "board_measure_target": _l("Target"), "board_measure_compliance": _l("Kepatuhan"),
     "board_updated": _l("diperbarui"),
     # Monitoring maps (Peta Sinyal, Perencanaan Pos).
     "reports": _l("laporan"),

@@ -82,11 +82,36 @@ class AlertsRead(Schema):
         "description": "Those alerts (at most 20)."})
 
 
+class TodayMeasureRead(Schema):
+    measure = fields.String(required=True, metadata={
+        "enum": ["answer", "triage", "processing", "acknowledgement", "travel", "total"]})
+    count = fields.Integer(required=True, metadata={
+        "description": "Observations since local midnight (items in by their anchor)."})
+    open = fields.Integer(required=True, metadata={
+        "description": "Items whose clock started today and has not stopped."})
+    p50_s = fields.Float(allow_none=True, metadata={
+        "description": "Median seconds (nearest rank); null without observations."})
+    p90_s = fields.Float(allow_none=True, metadata={
+        "description": "90th percentile seconds (nearest rank)."})
+    target_s = fields.Integer(allow_none=True, metadata={
+        "description": "The all-categories target, seconds; null: the measure has none."})
+    target_share = fields.Float(allow_none=True, metadata={
+        "description": "Share of observations that must be within the target (0–1)."})
+    compliance = fields.Float(allow_none=True, metadata={
+        "description": "Share within the target of each observation's own category (0–1)."})
+    met = fields.Boolean(allow_none=True, metadata={
+        "description": "compliance ≥ target_share; null without a target or observations."})
+
+
 class TodayRead(Schema):
     reports = fields.Integer(required=True, metadata={
         "description": "Reports received since local midnight."})
     incidents = fields.Integer(required=True, metadata={
         "description": "Incidents opened since local midnight."})
+    measures = fields.List(fields.Nested(TodayMeasureRead), required=True, metadata={
+        "description": "Today's headline service measures against target "
+                       "(backend/kpi: answer, triage, processing, acknowledgement, travel, "
+                       "total), in that order."})
 
 
 class BoardRead(Schema):

@@ -6,6 +6,10 @@ dispatches: waiting reports (ix_reports_regency_inbox), open incidents
 derivation as the unit page), escalations today (ix_dispatches_status_updated), undelivered
 alerts (active dispatches, then ix_push_outbox_dispatch; today's on ix_push_outbox_due).
 Test traffic (`test` on reports and incidents) is left out everywhere.
+
+Today's figures against target come from backend/kpi/service.py (kpi_summary over local
+midnight → now: three range reads on ix_reports_regency_received, ix_incidents_regency_created
+and ix_dispatches_regency_created, today's rows only) — the one definition of every measure.
 """
 from __future__ import annotations
 
@@ -21,6 +25,7 @@ from backend.db import UTCDateTime, utcnow
 from backend.dispatches.models import ACTIVE_DISPATCH, ENDED_UNANSWERED, Dispatch
 from backend.extensions import db
 from backend.incidents.models import INCIDENT_STATUSES, Incident, format_incident_number
+from backend.kpi.service import kpi_summary
 from backend.regencies.models import Regency
 from backend.reports.models import REPORT_STATUSES, Report
 from backend.units.models import Agency, Unit
@@ -32,6 +37,10 @@ AWAITING_ACK = ("pending", "notified")
 UNDELIVERED = ("failed", "dropped")
 CANCELLED_DROP = "dispatch cancelled"   # drop_alerts(): the job was called off, not a failure
 LIST_LIMIT = 20
+# The headline measures the board shows against target, in this order.
+TODAY_MEASURES = ("answer", "triage", "processing", "acknowledgement", "travel", "total")
+TODAY_FIGURES = ("measure", "count", "open", "p50_s", "p90_s", "target_s", "target_share",
+                 "compliance", "met")
 
 
 def typed_min(column):
@@ -63,7 +72,8 @@ def live_board(*, actor: User, now: datetime | None = None) -> dict:
             "agencies": units_by_agency(regency.id, now),
             "escalations": escalations(regency.id, now, start),
             "alerts": undelivered_alerts(regency.id, start),
-            "today": today_counts(regency.id, start)}
+            "today": {**today_counts(regency.id, start),
+                      "measures": today_measures(regency.id, start, now)}}
 
 
 def waiting_reports(regency_id: int, now: datetime) -> dict:
@@ -188,3 +198,12 @@ def today_counts(regency_id: int, start: datetime) -> dict:
         Incident.regency_id == regency_id, Incident.status.in_(INCIDENT_STATUSES),
         Incident.created_at >= start, Incident.test.is_(False)))
     return {"reports": reports, "incidents": incidents}
+
+
+def today_measures(regency_id: int, start: datetime, now: datetime) -> list[dict]:
+    """The headline measures since local midnight: count, open, p50/p90, the target and
+    compliance (kpi_summary, each observation judged against its own category's target)."""
+    # [start, now] — the microsecond keeps the range non-empty at the stroke of midnight.
+    rows = {r["measure"]: r for r in kpi_summary(regency_id, start,
+                                                 now + timedelta(microseconds=1))}
+    return [{k: rows[m][k] for k in TODAY_FIGURES} for m in TODAY_MEASURES]

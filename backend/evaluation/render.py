@@ -1,4 +1,4 @@
-"""Draw an evaluation report: the figures (gather.py) through a Jinja template in Bahasa
+"""Draw an evaluation report: the figures (gather.py, from backend/kpi) through a Jinja template in Bahasa
 Indonesia to HTML, charts and maps as inline SVG (backend/charts.py), and the same HTML to
 PDF with WeasyPrint. Rendering needs no request: the CLI and the scheduler use it too."""
 from __future__ import annotations
@@ -22,7 +22,7 @@ TEMPLATES = Path(__file__).with_name("templates")
 MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
           "September", "Oktober", "November", "Desember")
 CAUSES = {"timed_out": "unit tidak menjawab", "declined": "unit menolak",
-          "reassigned": "unit dialihkan", "unreachable": "kru tak terjangkau"}
+          "unreachable": "kru tak terjangkau"}
 CHANNELS = {"app": "aplikasi", "call": "telepon", "sms": "SMS"}
 REASONS = {"prank": "iseng", "test": "uji coba", "invalid": "tidak valid"}
 # The measures' definitions (backend/kpi/measures.py) as the report's readers read them.
@@ -71,7 +71,8 @@ def _environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES),
                              autoescape=True, undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(duration=duration, percent=percent, local_date=local_date)
+    env.filters.update(duration=duration, percent=percent, local_date=local_date,
+                       category=lambda code: category_label(code, "id"))
     return env
 
 
@@ -152,6 +153,7 @@ def render_html(*, figures: dict, shapes: list[tuple[str, dict]], title: str, pe
                  "definition": DEFINITIONS.get(m.name, m.definition)} for m in MEASURES]
     return environment().get_template("report.html").render(
         f=figures, title=title, period=period, generated=generated, measures=measures,
+        measure_labels={m["name"]: m["label"] for m in measures},
         charts=_charts(figures, shapes, period), causes=CAUSES, channels=CHANNELS, reasons=REASONS,
         evaluation=evaluation or {})
 

@@ -215,12 +215,13 @@ def unit_agencies(regency_id: int) -> dict[int, int]:
 
 def report_facts(regency_id: int, start: datetime, end: datetime) -> list[sa.Row]:
     """(received epoch seconds, source, category, kecamatan_code, desa_code, status,
-    status_reason, silent, has_location, test) of every report in range — test ones too, to
-    say how many were left out."""
+    status_reason, silent, has_location, test, flooded) of every report in range — test ones
+    too, to say how many were left out."""
     return db.session.execute(
-        sa.select(epoch_seconds(Report.received_at), Report.source, Report.category, Report.kecamatan_code,
-                  Report.desa_code, Report.status, Report.status_reason, Report.silent,
-                  Report.lat.is_not(None).label("has_location"), Report.test)
+        sa.select(epoch_seconds(Report.received_at), Report.source, Report.category,
+                  Report.kecamatan_code, Report.desa_code, Report.status, Report.status_reason,
+                  Report.silent, Report.lat.is_not(None).label("has_location"), Report.test,
+                  Report.flooded)
         .where(Report.regency_id == regency_id, Report.received_at >= start,
                Report.received_at < end)).all()
 

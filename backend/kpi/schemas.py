@@ -93,17 +93,27 @@ class KpiCounts(Schema):
     by_kecamatan = fields.List(fields.Nested(Breakdown), required=True)
     by_desa = fields.List(fields.Nested(Breakdown), required=True)
     by_hour = fields.List(fields.Nested(Breakdown), required=True)
+    by_day = fields.List(fields.Nested(Breakdown), required=True, metadata={
+        "description": "Reports by local date (ISO), days with reports only, in date order."})
     by_agency = fields.List(fields.Nested(Breakdown), required=True)
     by_unit = fields.List(fields.Nested(Breakdown), required=True)
+    confirmed = fields.Integer(required=True, metadata={
+        "description": "Reports now confirmed (an incident was opened or they joined one)."})
+    awaiting = fields.Integer(required=True, metadata={
+        "description": "Reports still waiting for triage."})
     rejected = fields.Integer(required=True)
     rejections = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
     merged = fields.Integer(required=True)
     escalated = fields.Integer(required=True)
     escalations = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    escalations_by_agency = fields.List(fields.Nested(Breakdown), required=True, metadata={
+        "description": "Escalated dispatches by the agency of the unit."})
     undelivered_alerts = fields.Integer(required=True)
     silent = fields.Integer(required=True)
     no_location = fields.Integer(required=True)
     outside_regency = fields.Integer(required=True)
+    flooded = fields.Integer(required=True, metadata={
+        "description": "Reports from a phone beyond its SOS rate (collapsed in the inbox)."})
 
 
 class KpiReport(Schema):

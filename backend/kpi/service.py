@@ -6,10 +6,12 @@ the evaluation report and the benchmarks get them from.
         row = {group, label, measure, subject, count, open, p50_s, p90_s, target_s,
                target_share, target_source, compliance, met}
     counts(regency_id, start, end) -> {reports, incidents, dispatches, by_channel, ...}
+    unit_workload(regency_id, start, end) -> [{unit, agency, dispatches, completed, ...}]
     distribution(regency_id, start, end, measure) -> sorted seconds (histograms)
     previous_period(start, end) -> (start', end')   same length, immediately before
     compare(current_rows, previous_rows) -> current rows with `previous` figures
     regency_targets(regency_id) -> {(measure, category): Target}
+    category_targets(regency_id) -> [{measure, category, seconds, share, source}]
 
 A range is [start, end) of aware datetimes; an item falls in it by its anchor milestone
 (backend/kpi/queries.py). Durations are end − start milestone in seconds (microseconds kept),
@@ -39,7 +41,15 @@ from backend.errors import ValidationFailed
 from backend.extensions import db
 from backend.kpi import queries
 from backend.kpi.labels import group_labels
-from backend.kpi.measures import MEASURE_BY_NAME, MEASURES, Target, percentile, resolve_target
+from backend.kpi.measures import (
+    ALL_CATEGORIES,
+    DEFAULT_TARGETS,
+    MEASURE_BY_NAME,
+    MEASURES,
+    Target,
+    percentile,
+    resolve_target,
+)
 from backend.kpi.models import KpiTarget
 from backend.regencies.models import Regency
 from backend.reports.models import REJECT_REASONS
@@ -60,6 +70,22 @@ def regency_targets(regency_id: int) -> dict[tuple[str, str], Target]:
                                         KpiTarget.seconds, KpiTarget.share)
                               .where(KpiTarget.regency_id == regency_id)).all()
     return {(m, c): Target(s, share, "regency") for m, c, s, share in rows}
+
+
+def category_targets(regency_id: int) -> list[dict]:
+    """The targets in force for one category only (a default's or the regency's own), in
+    measure order: compliance judges each observation against its own category's target,
+    so a figure shown against the all-categories target needs these beside it."""
+    own = regency_targets(regency_id)
+    order = {m.name: n for n, m in enumerate(MEASURES)}
+    keys = sorted({k for k in (*own, *DEFAULT_TARGETS) if k[1] != ALL_CATEGORIES},
+                  key=lambda k: (order.get(k[0], 99), k[1]))
+    out = []
+    for measure, category in keys:
+        target = resolve_target(measure, category, own)
+        out.append({"measure": measure, "category": category, "seconds": target.seconds,
+                    "share": target.share, "source": target.source})
+    return out
 
 
 def check_range(start: datetime, end: datetime) -> None:
@@ -239,44 +265,51 @@ def _breakdown(counter: dict, labels: dict, *, order=None) -> list[dict]:
 
 def counts(regency_id: int, start: datetime, end: datetime, *,
            lang: str | None = None) -> dict:
-    """What happened in the range, counted: reports by channel, category, kecamatan, desa and
-    local hour; incidents; dispatches by agency and unit; rejections by reason (prank, test,
+    """What happened in the range, counted: reports by channel, category, kecamatan, desa,
+    local hour and local day; confirmed, still awaiting triage, flooded (a phone beyond its
+    SOS rate); incidents; dispatches by agency and unit; rejections by reason (prank, test,
     invalid); duplicates merged; escalations by cause (timed out, declined, nobody could be
-    alerted); alerts not delivered; silent SOS; reports with no location; and how many test
-    reports were left out of everything."""
+    alerted) and by agency; alerts not delivered; silent SOS; reports with no location; and
+    how many test reports were left out of everything."""
     check_range(start, end)
     local = _local(regency_timezone(regency_id))
     dims = {"channel": defaultdict(int), "category": defaultdict(int),
-            "kecamatan": defaultdict(int), "desa": defaultdict(int), "hour": defaultdict(int)}
+            "kecamatan": defaultdict(int), "desa": defaultdict(int), "hour": defaultdict(int),
+            "day": defaultdict(int)}
     rejections = dict.fromkeys(REJECT_REASONS, 0)
-    total = test = merged = silent = no_location = outside = 0
+    statuses = defaultdict(int)
+    total = test = silent = no_location = outside = flooded = 0
     for received, source, category, kecamatan, desa, status, reason, is_silent, located, \
-            is_test in queries.report_facts(regency_id, start, end):
+            is_test, is_flooded in queries.report_facts(regency_id, start, end):
         if is_test:
             test += 1
             continue
         total += 1
+        when = local(received)
         for name, key in (("channel", source), ("category", category),
-                          ("kecamatan", kecamatan), ("desa", desa),
-                          ("hour", local(received).hour)):
+                          ("kecamatan", kecamatan), ("desa", desa), ("hour", when.hour),
+                          ("day", when.date().isoformat())):
             dims[name][key] += 1
         if status == "rejected":
             code = (reason or "").split(":", 1)[0].strip()
             rejections[code if code in rejections else "invalid"] += 1
-        merged += status == "merged"
+        statuses[status] += 1
         silent += bool(is_silent)
+        flooded += bool(is_flooded)
         no_location += not located
         outside += bool(located and desa is None)
     units, agencies_of = defaultdict(int), queries.unit_agencies(regency_id)
     escalations = {"timed_out": 0, "declined": 0, "unreachable": 0}
+    escalated_by_agency = defaultdict(int)
     dispatches = 0
     for unit_id, status, flagged in queries.dispatch_facts(regency_id, start, end):
         dispatches += 1
         units[unit_id] += 1
-        if status in ("timed_out", "declined"):
-            escalations[status] += 1
-        elif flagged:  # flagged without a refusal: no phone of the unit could be alerted
-            escalations["unreachable"] += 1
+        cause = status if status in ("timed_out", "declined") else \
+            "unreachable" if flagged else None  # flagged without a refusal: nobody alerted
+        if cause is not None:
+            escalations[cause] += 1
+            escalated_by_agency[agencies_of.get(unit_id)] += 1
     agencies = defaultdict(int)
     for unit_id, n in units.items():
         agencies[agencies_of.get(unit_id)] += n
@@ -292,14 +325,51 @@ def counts(regency_id: int, start: datetime, end: datetime, *,
         "by_desa": _breakdown(dims["desa"], label["desa"]),
         "by_hour": _breakdown(dims["hour"], group_labels(regency_id, "hour", list(range(24)),
                                                          lang=lang), order=list(range(24))),
+        "by_day": _breakdown(dims["day"], label["day"], order=sorted(dims["day"])),
         "by_agency": _breakdown(agencies, label["agency"]),
         "by_unit": _breakdown(units, label["unit"]),
+        "confirmed": statuses["confirmed"], "awaiting": statuses["received"],
         "rejected": sum(rejections.values()), "rejections": rejections,
-        "merged": merged,
+        "merged": statuses["merged"],
         "escalated": sum(escalations.values()), "escalations": escalations,
+        "escalations_by_agency": _breakdown(escalated_by_agency, label["agency"]),
         "undelivered_alerts": queries.undelivered_alerts(regency_id, start, end),
         "silent": silent, "no_location": no_location, "outside_regency": outside,
+        "flooded": flooded,
     }
+
+
+def unit_workload(regency_id: int, start: datetime, end: datetime, *,
+                  lang: str | None = None) -> list[dict]:
+    """Per unit dispatched in the range (by the dispatch's created_at): dispatches, how many
+    were completed, timed out or declined, the acknowledgement p90 and the time spent on
+    scene (the sum of its on_scene observations, seconds) — most dispatched first."""
+    check_range(start, end)
+    statuses: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for unit_id, status, _ in queries.dispatch_facts(regency_id, start, end):
+        statuses[unit_id]["dispatches"] += 1
+        statuses[unit_id][status] += 1
+    acks: dict[int, list[float]] = defaultdict(list)
+    on_scene: dict[int, list[float]] = defaultdict(list)
+    for (measure, unit_id, _), values in _observe(regency_id, start, end, "unit").values.items():
+        if measure == "acknowledgement":
+            acks[unit_id].extend(values)
+        elif measure == "on_scene":
+            on_scene[unit_id].extend(values)
+    agencies_of = queries.unit_agencies(regency_id)
+    units = group_labels(regency_id, "unit", list(statuses), lang=lang)
+    agencies = group_labels(regency_id, "agency", list({agencies_of.get(u) for u in statuses}),
+                            lang=lang)
+    rows = [{"unit_id": unit_id, "unit": units.get(unit_id),
+             "agency_id": agencies_of.get(unit_id),
+             "agency": agencies.get(agencies_of.get(unit_id)),
+             "dispatches": n["dispatches"], "completed": n["completed"],
+             "timed_out": n["timed_out"], "declined": n["declined"],
+             "acknowledgement_p90_s": percentile(sorted(acks[unit_id]), 90),
+             "on_scene_s": sum(sorted(on_scene[unit_id]))}
+            for unit_id, n in statuses.items()]
+    rows.sort(key=lambda row: (-row["dispatches"], str(row["unit"])))
+    return rows
 
 
 def days(start: datetime, end: datetime) -> float:

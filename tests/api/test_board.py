@@ -148,7 +148,9 @@ def test_board_leaves_out_test_traffic_entirely(client, staff):
     assert board["waiting"] == {"count": 0, "silent": 0, "flooded": 0, "oldest_at": None,
                                 "oldest_age_s": None}
     assert [row["count"] for row in board["incidents"]] == [0, 0, 0, 0, 0]
-    assert board["today"] == {"reports": 0, "incidents": 0}
+    assert (board["today"]["reports"], board["today"]["incidents"]) == (0, 0)
+    assert [(m["count"], m["open"], m["compliance"]) for m in board["today"]["measures"]] == \
+        [(0, 0, None)] * 6
     assert board["alerts"] == {"today": 0, "open": 0, "items": []}
     assert board["escalations"]["awaiting_ack"] == 0
     # The unit is busy all the same: a test dispatch takes a real crew off the road.
@@ -168,3 +170,59 @@ def test_one_regency_never_sees_anothers_board(client, staff):
     other = Console(client, "supervisor-1607").get("/v1/operator/board").get_json()
     assert other["waiting"]["count"] == 0
     assert len(other["agencies"]) == 7
+
+
+def test_board_today_against_target_known_by_construction(client, staff):
+    """Today's headline measures come from backend/kpi (kpi_summary over local midnight →
+    now). Ten app reports i = 1..10 arrive today: answer 3i s, triage 6i s; reports 1..5
+    each open an incident k (report 4 is a fire) at their triage, dispatched 10k s later
+    (processing 16k), acknowledged 20k s after that, on scene 100k s after that (total 136k;
+    nothing waits on the phone), done a minute later. Incident 1 also has a second dispatch nobody acknowledged
+    yet (acknowledgement open). Yesterday's report and today's test report never count."""
+    from backend.board.service import day_start
+    from backend.regencies.models import Regency
+    from tests.kpi.factory import add_dispatch, add_incident, add_report, make_cast
+
+    regency = db.session.scalar(sa.select(Regency).where(Regency.code == "1606"))
+    now = datetime.now(timezone.utc)
+    start = day_start(regency, now)
+    at = start + (now - start) / 2            # today, whatever the hour the test runs
+    cast = make_cast(regency.id, tag="board")
+    for i in range(1, 11):
+        report = add_report(regency.id, at, viewed_s=3 * i, triaged_s=6 * i,
+                            triaged_by=cast.operators[0],
+                            category="fire" if i == 4 else "health")
+        db.session.flush()
+        if i <= 5:
+            incident = add_incident(report, report.triaged_at, cast.operators[0])
+            sent = incident.created_at + timedelta(seconds=10 * i)
+            add_dispatch(incident, cast.units[1], sent, cast.operators[0], ack_s=20 * i,
+                         on_scene_s=120 * i, completed_s=120 * i + 60)
+            if i == 1:
+                add_dispatch(incident, cast.units[0], sent + timedelta(seconds=5),
+                             cast.operators[0])
+    add_report(regency.id, start - timedelta(hours=1), viewed_s=900, triaged_s=900,
+               triaged_by=cast.operators[0])                      # yesterday
+    add_report(regency.id, at, viewed_s=900, triaged_s=900, test=True,
+               triaged_by=cast.operators[0])                      # test traffic
+    db.session.commit()
+
+    board = Console(client, "supervisor").get("/v1/operator/board").get_json()
+    assert (board["today"]["reports"], board["today"]["incidents"]) == (10, 5)
+    got = {m["measure"]: (m["count"], m["open"], m["p50_s"], m["p90_s"], m["target_s"],
+                          m["target_share"], m["compliance"], m["met"])
+           for m in board["today"]["measures"]}
+    assert list(got) == ["answer", "triage", "processing", "acknowledgement", "travel",
+                         "total"]
+    assert got == {
+        # 3i against 15 s: i ≤ 5 → 50 %
+        "answer": (10, 0, 15, 27, 15, 0.9, 0.5, False),
+        # 6i against 60 s: all ten
+        "triage": (10, 0, 30, 54, 60, 0.9, 1.0, True),
+        # 16k against 64 s: k ≤ 4
+        "processing": (5, 0, 48, 80, 64, 0.9, 0.8, False),
+        # 20k: health against 60 s (k = 1, 2, 3), the fire one (80 s) against 80 s
+        "acknowledgement": (5, 1, 60, 100, 60, 0.9, 0.8, False),
+        "travel": (5, 0, 300, 500, None, None, None, None),
+        "total": (5, 0, 408, 680, None, None, None, None),
+    }

@@ -1,7 +1,9 @@
 """Papan Pantau in a real headless Chromium: the supervisor's board fills from the API, a new
-SOS shows on it live (over the feed), and the wall screen fits 1920×1080 with no navigation
-and no scrolling. Screenshots land in test-artifacts/."""
+SOS shows on it live (over the feed), today's figures against target show with compliance
+coloured, and the wall screen fits 1920×1080 with no navigation and no scrolling. Screenshots land in test-artifacts/."""
 from __future__ import annotations
+
+import re
 
 from playwright.sync_api import expect, sync_playwright
 
@@ -75,6 +77,31 @@ def test_board_fills_updates_live_and_fits_a_wall_screen(live_server, db_backend
                 .to_have_text("2")
             assert page.evaluate("window.__sameDocument") is True
             assert number.startswith("112-")
+
+            # Today against target (backend/kpi): one report triaged within seconds of its
+            # arrival, the other still waiting; one incident dispatched within seconds; its
+            # unit has not acknowledged yet — so no acknowledgement figure and no compliance.
+            targets = page.locator("#today-targets")
+            cell = lambda row, measure: targets.locator(  # noqa: E731
+                f"tr[data-row=board_measure_{row}] td[data-measure={measure}]")
+            expect(page.locator("#tile-targets thead th[data-measure=answer]")) \
+                .to_have_text("Waktu tanggap")
+            expect(page.locator("#tile-targets thead th[data-measure=acknowledgement]")) \
+                .to_have_text("Waktu konfirmasi unit")
+            expect(cell("count", "triage")).to_have_text("1")
+            expect(cell("count", "processing")).to_have_text("1")
+            expect(cell("count", "acknowledgement")).to_have_text("0")
+            expect(cell("target", "triage")).to_have_text("90 % ≤ 60 s")
+            expect(cell("target", "processing")).to_have_text("90 % ≤ 64 s")
+            expect(cell("target", "travel")).to_have_text("—")
+            for measure in ("triage", "processing"):
+                expect(cell("compliance", measure)).to_have_text("100 %")
+                expect(cell("compliance", measure)).to_have_class(re.compile(r"\bmet\b"))
+            expect(cell("compliance", "acknowledgement")).to_have_text("—")
+            expect(cell("p50_p90", "acknowledgement")).to_have_text("— / —")
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.locator("#tile-targets").screenshot(
+                path=str(ARTIFACTS / f"{db_backend[0]}-board-today-targets.png"))
             _shot(page, db_backend, "board-1-live")
 
             # The wall screen: no navigation, large type, everything on one 1920×1080 screen.
@@ -91,10 +118,15 @@ def test_board_fills_updates_live_and_fits_a_wall_screen(live_server, db_backend
                 figure: parseFloat(getComputedStyle(
                     document.getElementById('waiting-count')).fontSize),
                 clipped: [...document.querySelectorAll('.tile')].filter(t =>
-                    t.getBoundingClientRect().bottom > innerHeight).map(t => t.id)})""")
+                    t.getBoundingClientRect().bottom > innerHeight
+                    || t.scrollHeight > t.clientHeight + 1).map(t => t.id)})""")
             assert size["scrollH"] <= size["innerH"] and size["scrollW"] <= size["innerW"], size
             assert size["clipped"] == [], size
             assert size["font"] >= 24 and size["figure"] >= 96, size
+            for measure in ("triage", "processing"):
+                expect(page.locator(f"#tile-targets tr[data-row=board_measure_compliance] "
+                                    f"td[data-measure={measure}]")).to_have_class(
+                    re.compile(r"\bmet\b"))
             _phone_sends_sos(live_server, category="accident")
             expect(page.locator("#waiting-count")).to_have_text("2", timeout=8000)
             _shot(page, db_backend, "board-2-wall-1920x1080")

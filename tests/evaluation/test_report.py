@@ -60,8 +60,13 @@ def test_monthly_pdf_shows_the_figures_known_by_construction(app, staff, tmp_pat
         "Waktu triase 10 50 dtk 90 dtk 90% ≤ 60 dtk 60% 3 mnt 20 dtk 0%"
     assert line(text, "Waktu proses") == \
         "Waktu proses 9 2 mnt 30 dtk 4 mnt 30 dtk 90% ≤ 64 dtk 22% – –"
+    # Compliance judges each observation against its own category's target (docs/kpi.md):
+    # these are fire dispatches, so 80 s (NFPA 1710 fire turnout) — 15·i ≤ 80 for i ≤ 5,
+    # 5 of 9 (56 %) — while the row shows the all-categories 60 s, with the fire target
+    # printed beneath the table.
     assert line(text, "Waktu konfirmasi unit") == \
-        "Waktu konfirmasi unit 9 75 dtk 2 mnt 15 dtk 90% ≤ 60 dtk 44% – –"
+        "Waktu konfirmasi unit 9 75 dtk 2 mnt 15 dtk 90% ≤ 60 dtk 56% – –"
+    assert "Waktu konfirmasi unit, Kebakaran: 90% ≤ 80 dtk" in re.sub(r"\s+", " ", text)
     assert line(text, "Tunda sinyal").startswith("Tunda sinyal 10 10 mnt 00 dtk 18 mnt 00 dtk")
     # Slowest desa (captured → on scene over nine incidents), then the weak-signal villages
     # (backend/signal): five of ten waited more than 10 minutes.

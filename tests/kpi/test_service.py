@@ -181,6 +181,29 @@ def test_counts(month):
     # The test reports are silent and have no location: none of that counts.
     assert (got["silent"], got["no_location"], got["outside_regency"]) == (0, 0, 0)
     assert sum(known_category(i) == "fire" for i in range(1, 101)) == 25
+    # Reports 1–50 confirmed, 51–60 merged, the rest rejected: none awaits, none flooded.
+    assert (got["confirmed"], got["awaiting"], got["flooded"]) == (50, 0, 0)
+    days = Counter(known_received(START, i).astimezone(WIB).date().isoformat()
+                   for i in range(1, 101))
+    assert [r["key"] for r in got["by_day"]] == sorted(days)
+    assert flat(got["by_day"]) == dict(days)
+    assert got["escalations_by_agency"] == []
+
+
+def test_unit_workload(month):
+    rid, cast, _ = month
+    # Unit 0 takes incidents k = 1..25, unit 1 k = 26..50; acknowledgement 2k (p90: the
+    # 23rd of 25), on scene 72k − 12k = 60k s each; the test dispatches (unit 0) never count.
+    got = service.unit_workload(rid, START, END)
+    assert [(r["unit_id"], r["unit"], r["agency_id"]) for r in got] == [
+        (cast.units[1], "AMB-UJI-KPI", cast.agencies[1]),
+        (cast.units[0], "DMK-UJI-KPI", cast.agencies[0])]
+    amb, dmk = got
+    assert (dmk["dispatches"], dmk["completed"], dmk["timed_out"], dmk["declined"]) == \
+        (25, 25, 0, 0)
+    assert (dmk["acknowledgement_p90_s"], dmk["on_scene_s"]) == (46, 60 * sum(range(1, 26)))
+    assert (amb["acknowledgement_p90_s"], amb["on_scene_s"]) == (96, 60 * sum(range(26, 51)))
+    assert dmk["agency"] == "Damkar Uji kpi"
 
 
 def test_targets_set_by_the_regency(month):
@@ -204,6 +227,12 @@ def test_targets_set_by_the_regency(month):
     assert (by_cat["health"]["target_s"], by_cat["health"]["target_source"]) == (40, "regency")
     assert (by_cat["fire"]["target_s"], by_cat["fire"]["target_source"]) == \
         (80, "NFPA 1710 turnout (fire)")
+    # The per-category targets in force, for readers of the all-categories rows.
+    assert service.category_targets(rid) == [
+        {"measure": "acknowledgement", "category": "fire", "seconds": 80, "share": 0.9,
+         "source": "NFPA 1710 turnout (fire)"},
+        {"measure": "acknowledgement", "category": "health", "seconds": 40, "share": 0.9,
+         "source": "regency"}]
 
 
 def test_other_regency_and_outside_the_range_do_not_count(month):
@@ -347,6 +376,14 @@ def test_escalations_and_undelivered_alerts(app):
     got = service.counts(rid, START, END)
     assert got["escalations"] == {"timed_out": 1, "declined": 1, "unreachable": 1}
     assert (got["escalated"], got["undelivered_alerts"], got["dispatches"]) == (3, 2, 4)
+    # The fire unit timed out and could not be alerted; the ambulance declined.
+    assert [(r["key"], r["count"]) for r in got["escalations_by_agency"]] == [
+        (cast.agencies[0], 2), (cast.agencies[1], 1)]
+    work = {r["unit_id"]: r for r in service.unit_workload(rid, START, END)}
+    assert [(w["dispatches"], w["timed_out"], w["declined"], w["completed"],
+             w["acknowledgement_p90_s"], w["on_scene_s"]) for w in
+            (work[cast.units[0]], work[cast.units[1]])] == [(2, 1, 0, 0, None, 0),
+                                                            (2, 0, 1, 0, 20, 0)]
     rows = by_measure(service.kpi_summary(rid, START, END))
     assert (rows["acknowledgement"]["count"], rows["acknowledgement"]["open"]) == (1, 3)
     assert rows["dispatch"]["p50_s"] == 0  # the first dispatch went at confirmation

@@ -3,6 +3,7 @@
 // 10 s (live.js); the wall screen also refetches every wallRefreshS. Ages tick every second
 // from the server's clock, so a slow refetch never freezes them.
 import {api, categoryLabel, clock, config, el, statusLabel, t, waited} from '../lib/api.js';
+import {duration, percent, target, verdict} from '../lib/figures.js';
 import {follow} from '../lib/live.js';
 
 const THROTTLE_MS = 1000;
@@ -45,6 +46,7 @@ function render() {
     t('board_alert_' + i.status), i.error ? ` (${i.error})` : '')));
   pairs($('today-figures'), [['board_today_reports', b.today.reports],
     ['board_today_incidents', b.today.incidents]]);
+  targets(b.today.measures);
   $('agency-units').replaceChildren(...b.agencies.map(ag => el('tr', {'data-agency': ag.id},
     el('td', null, ag.name),
     ...config.unitStates.map(s => el('td', {class: `n unit-${s}`, 'data-state': s},
@@ -52,6 +54,23 @@ function render() {
   $('board-updated').textContent = `${t('board_updated')} ${new Date(b.at).toLocaleTimeString(
     'id-ID', {timeZone: 'Asia/Jakarta'})} WIB`;
   tick();
+}
+
+/** Today's headline measures (columns, in the page's order) against target: count, p50 / p90,
+ *  target, and compliance coloured met / missed. */
+function targets(measures) {
+  const rows = [
+    ['board_measure_count', m => [String(m.count), '']],
+    ['board_measure_p50_p90', m => [`${duration(m.p50_s)} / ${duration(m.p90_s)}`, '']],
+    ['board_measure_target', m => [target(m) ?? '—', '']],
+    ['board_measure_compliance', m => [percent(m.compliance), verdict(m)]]];
+  $('today-targets').replaceChildren(...rows.map(([key, cell]) => el('tr', {'data-row': key},
+    el('th', null, t(key)),
+    ...measures.map(m => {
+      const [text, cls] = cell(m);
+      return el('td', {class: `n ${cls}`.trim(), 'data-measure': m.measure,
+        title: cls ? t('kpi_' + cls) : null}, text);
+    }))));
 }
 
 function tick() {

@@ -1,6 +1,7 @@
 // Kinerja Layanan: figures of every measure for a range (by group), compliance coloured against
 // the target, the range's counts, exports and server-drawn charts (SVG <img>).
 import {api, config, el, t} from '../lib/api.js';
+import {duration, percent, target as targetText, verdict as verdictOf} from '../lib/figures.js';
 import {values} from '../lib/forms.js';
 
 const form = document.getElementById('kpi-form');
@@ -19,19 +20,9 @@ function nextDay(day) {
   return d.toISOString().slice(0, 10);
 }
 
-/** Seconds as people read them: "42 s", "3 min 20 s", "1 j 05 min". */
-function duration(s) {
-  if (s === null || s === undefined) return '—';
-  if (s < 90) return `${Math.round(s * 10) / 10} s`;
-  if (s < 3600) return `${Math.floor(s / 60)} min ${String(Math.round(s % 60)).padStart(2, '0')} s`;
-  return `${Math.floor(s / 3600)} j ${String(Math.round((s % 3600) / 60)).padStart(2, '0')} min`;
-}
-const percent = x => x === null || x === undefined ? '—' : `${Math.round(x * 1000) / 10} %`;
-
 function row(r, first) {
-  const target = r.target_s === null ? t('kpi_no_target')
-    : `${Math.round(r.target_share * 100)} % ≤ ${r.target_s} s`;
-  const verdict = r.met === null ? '' : r.met ? 'met' : 'missed';
+  const target = targetText(r) ?? t('kpi_no_target');
+  const verdict = verdictOf(r);
   return el('tr', {'data-measure': r.measure, 'data-group': r.group ?? '', class: first ? 'group-start' : null},
     el('td', {}, first ? (r.label ?? t('kpi_all')) : ''),
     el('td', {title: r.target_source || ''}, labels[r.measure] || r.measure),

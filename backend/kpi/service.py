@@ -29,6 +29,8 @@ Items without a key (no desa, never triaged, never dispatched) form the group No
 from __future__ import annotations
 
 import bisect
+import contextlib
+import gc
 import itertools
 from collections import defaultdict
 from datetime import datetime, timedelta
@@ -161,8 +163,31 @@ def _keyer(group_by: str | None, tz: ZoneInfo, agencies: dict[int, int] | None):
     return None
 
 
+@contextlib.contextmanager
+def _no_cycle_collection():
+    """Pause Python's cyclic garbage collector while a range's rows are fetched and grouped.
+
+    A month is ~200 000 fetched rows and as many small lists and tuples, none of them in a
+    reference cycle; left on, the collector runs hundreds of times over all of them and takes
+    most of the summary's time (0.6 of 0.8 s on the 1M bench). Reference counting still frees
+    everything; the collector resumes (if it was on) when the block ends."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def _observe(regency_id: int, start: datetime, end: datetime,
              group_by: str | None) -> _Observations:
+    with _no_cycle_collection():
+        return _observe_rows(regency_id, start, end, group_by)
+
+
+def _observe_rows(regency_id: int, start: datetime, end: datetime,
+                  group_by: str | None) -> _Observations:
     tz = regency_timezone(regency_id)
     agencies = queries.unit_agencies(regency_id) if group_by == "agency" else None
     group = _keyer(group_by, tz, agencies)

@@ -106,24 +106,21 @@ class _Observations:
         groups = columns[n + 1] if group is None else list(map(group, columns[n + 2],
                                                               columns[n + 1]))
         cells = list(zip(groups, columns[n]))  # (group, category) of each row
+        kept = None
         for i, measure in enumerate(measures):
-            durations, started = columns[2 * i], columns[2 * i + 1]
+            durations, started, measure_cells = columns[2 * i], columns[2 * i + 1], cells
             if skip_when is not None and measure in skip_when[2]:
-                at, value = skip_when[0], skip_when[1]
-                kept = [j for j, v in enumerate(columns[at]) if v != value]
-                durations, started = [durations[j] for j in kept], [started[j] for j in kept]
-                measure_cells, measure_groups = [cells[j] for j in kept], \
-                    [groups[j] for j in kept]
-            else:
-                measure_cells, measure_groups = cells, groups
+                if kept is None:
+                    kept = [v != skip_when[1] for v in columns[skip_when[0]]]
+                durations, started, measure_cells = (itertools.compress(c, kept) for c in (
+                    durations, started, cells))
             lists: dict[tuple, list[float]] = defaultdict(list)
             waiting: dict = defaultdict(int)
-            for seconds, cell in zip(durations, measure_cells):
+            for seconds, is_started, cell in zip(durations, started, measure_cells):
                 if seconds is not None:
                     lists[cell].append(seconds)
-            for seconds, is_started, g in zip(durations, started, measure_groups):
-                if seconds is None and is_started:  # the clock runs: waiting, never stopped
-                    waiting[g] += 1
+                elif is_started:  # the clock runs: still waiting, or never stopped
+                    waiting[cell[0]] += 1
             for (g, category), values in lists.items():
                 values.sort()
                 # A corrected capture time a hair after receipt is the same instant: the

@@ -38,7 +38,10 @@ class Dispatch(db.Model):
         sa.Index("ix_dispatches_unit_status", "unit_id", "status"),
         sa.Index("ix_dispatches_unit_updated", "unit_id", "updated_at"),  # a unit's latest
         sa.Index("ix_dispatches_status_updated", "status", "updated_at"),  # recent timeouts
-        sa.Index("ix_dispatches_regency_created", "regency_id", "created_at"),  # figures by period
+        # Figures by period: index-only on PostgreSQL (INCLUDE; migration 0014_kpi_speed).
+        sa.Index("ix_dispatches_regency_created", "regency_id", "created_at",
+                 postgresql_include=["incident_id", "acknowledged_at", "on_scene_at",
+                                     "completed_at", "unit_id", "created_by"]),
         # Invariant 8: a unit is on at most one open dispatch; reassigning cancels the old one.
         sa.Index("uq_dispatches_unit_active", "unit_id", unique=True,
                  postgresql_where=sa.text(ACTIVE_DISPATCH_SQL),

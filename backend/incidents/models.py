@@ -28,7 +28,16 @@ class Incident(db.Model):
     __tablename__ = "incidents"
     __table_args__ = (
         sa.Index("ix_incidents_regency_status", "regency_id", "status", "created_at"),
-        sa.Index("ix_incidents_regency_created", "regency_id", "created_at"),  # figures by period
+        # Figures by period: a month of incidents is an index-only read (PostgreSQL INCLUDE;
+        # migration 0014_kpi_speed), as is a dispatch's incident read by id.
+        sa.Index("ix_incidents_regency_created", "regency_id", "created_at",
+                 postgresql_include=["test", "category", "first_dispatched_at",
+                                     "first_on_scene_at", "first_received_at",
+                                     "first_captured_at", "first_channel", "desa_code",
+                                     "kecamatan_code", "created_by"]),
+        sa.Index("ix_incidents_id_facts", "id",
+                 postgresql_include=["test", "category", "desa_code", "kecamatan_code",
+                                     "first_channel"]),
         sa.Index("ix_incidents_location", "location", postgresql_using="gist"),  # PostgreSQL only
     )
     __mapper_args__ = {"eager_defaults": False}
@@ -53,6 +62,13 @@ class Incident(db.Model):
     first_on_scene_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The incident's earliest real report (migration 0014_kpi_speed): not milestones of the
+    # incident itself but kept equal to min(received_at), min(captured_at) and the channel of
+    # the earliest received among its non-test reports, restamped when a report joins or
+    # leaves (confirm, merge, split) by triggers on reports. Processing and total start here.
+    first_received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_captured_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_channel: Mapped[str | None] = mapped_column(sa.String(8))
 
     location = deferred(mapped_column(
         Geography("POINT", 4326, spatial_index=False), sa.Computed(LOCATION_SQL, persisted=True)))

@@ -16,6 +16,11 @@ with the count of observations; never means. An item whose end milestone is miss
 observation of that measure (an incident never dispatched has no dispatch time) and is counted
 apart as `open`. Test traffic never counts.
 
+The incident's earliest report (processing and total start there) is stamped on the incident
+as first_received_at / first_captured_at: the earliest received_at and captured_at among its
+real reports, kept equal to that as reports join and leave (triggers: migration
+0014_kpi_speed).
+
 Default targets follow public standards until an admin sets the regency's own (per measure, and
 optionally per category): NENA call answering (90 % within 15 s) for answering; NFPA 1221
 alarm processing (90 % within 64 s) for received → first dispatch; NFPA 1710 turnout
@@ -55,7 +60,7 @@ MEASURES: tuple[Measure, ...] = (
     Measure("dispatch", "incident", "incidents.created_at", "incidents.first_dispatched_at",
             {"id": "Waktu pengerahan", "en": "Dispatch"},
             "Incident confirmed → first unit dispatched."),
-    Measure("processing", "incident", "min(reports.received_at)",
+    Measure("processing", "incident", "incidents.first_received_at",
             "incidents.first_dispatched_at",
             {"id": "Waktu proses", "en": "Processing"},
             "Earliest report of the incident received → first unit dispatched (NFPA 1221 "
@@ -70,7 +75,7 @@ MEASURES: tuple[Measure, ...] = (
     Measure("on_scene", "dispatch", "dispatches.on_scene_at", "dispatches.completed_at",
             {"id": "Waktu di lokasi", "en": "On scene"},
             "On scene → job completed."),
-    Measure("total", "incident", "min(reports.captured_at)", "incidents.first_on_scene_at",
+    Measure("total", "incident", "incidents.first_captured_at", "incidents.first_on_scene_at",
             {"id": "Waktu total", "en": "Total"},
             "Earliest report captured on the phone → first unit on scene (what the citizen "
             "lives through)."),

@@ -1,7 +1,9 @@
 """The narrow reads behind the figures: one SELECT per subject fetching, for a regency and a
 range [start, end), only the milestone pairs, the category and the group key — as Core rows
 (no ORM objects), on the indexes ix_reports_regency_received, ix_incidents_regency_created and
-ix_dispatches_regency_created. The same statements run on PostgreSQL and SQLite; durations and
+ix_dispatches_regency_created — covering on PostgreSQL (INCLUDE every column read here, and
+ix_incidents_id_facts for a dispatch's incident), so a month is an index-only read
+(tests/kpi/test_kpi_plan.py). The same statements run on PostgreSQL and SQLite; durations and
 percentiles are computed in Python (backend/kpi/service.py) so both databases agree exactly.
 
 Which items fall in a range (the subject's anchor milestone):
@@ -32,12 +34,6 @@ REPORT_KEYS = {"category": Report.category, "kecamatan": Report.kecamatan_code,
                "desa": Report.desa_code, "operator": Report.triaged_by, "channel": Report.source}
 
 
-def _first_of_incident(column, incident_id):
-    """A correlated scalar: `column` of the incident's earliest real report (its channel)."""
-    return (sa.select(column).where(Report.incident_id == incident_id, Report.test.is_(False))
-            .order_by(Report.received_at, Report.id).limit(1).scalar_subquery())
-
-
 def _first_unit(incident_id):
     """A correlated scalar: the unit of the incident's first dispatch."""
     return (sa.select(Dispatch.unit_id).where(Dispatch.incident_id == incident_id)
@@ -48,8 +44,8 @@ def _incident_key(group_by: str | None):
     if group_by in ("category", "kecamatan", "desa", "operator"):
         return {"category": Incident.category, "kecamatan": Incident.kecamatan_code,
                 "desa": Incident.desa_code, "operator": Incident.created_by}[group_by]
-    if group_by == "channel":
-        return _first_of_incident(Report.source, Incident.id)
+    if group_by == "channel":  # the channel of its earliest real report
+        return Incident.first_channel
     if group_by in ("unit", "agency"):  # the unit whose dispatch stopped the dispatch clock
         return _first_unit(Incident.id)
     return None
@@ -64,7 +60,7 @@ def _dispatch_key(group_by: str | None):
     if group_by in ("unit", "agency"):
         return Dispatch.unit_id
     if group_by == "channel":
-        return _first_of_incident(Report.source, Dispatch.incident_id)
+        return Incident.first_channel
     return None
 
 
@@ -163,10 +159,15 @@ def reports_in_range(regency_id: int, start: datetime, end: datetime,
                      group_by: str | None) -> list[tuple]:
     """(offline_delay, started, answer, started, triage, started, category, key, anchor,
     source): durations in seconds, None where the end milestone is missing."""
-    key = REPORT_KEYS.get(group_by)
-    return _rows(
+    return _rows(reports_statement(regency_id, start, end, group_by))
+
+
+def reports_statement(regency_id: int, start: datetime, end: datetime,
+                      group_by: str | None) -> sa.Select:
+    """The statement behind reports_in_range (EXPLAINed in tests/kpi/test_kpi_plan.py)."""
+    return (
         sa.select(*_measure_columns("report", _columns(Report)), Report.category,
-                  _key_column(key), _anchor(Report.received_at, group_by), Report.source)
+                  _key_column(REPORT_KEYS.get(group_by)), _anchor(Report.received_at, group_by), Report.source)
         .where(Report.regency_id == regency_id, Report.received_at >= start,
                Report.received_at < end, Report.test.is_(False)))
 
@@ -174,30 +175,32 @@ def reports_in_range(regency_id: int, start: datetime, end: datetime,
 def incidents_in_range(regency_id: int, start: datetime, end: datetime,
                        group_by: str | None) -> list[tuple]:
     """(dispatch, started, processing, started, total, started, category, key, anchor);
-    processing and total start at the incident's earliest real report (min received_at,
-    min captured_at)."""
-    in_range = (Incident.regency_id == regency_id, Incident.created_at >= start,
-                Incident.created_at < end, Incident.test.is_(False))
-    firsts = (sa.select(Report.incident_id,
-                        sa.func.min(Report.received_at).label("received"),
-                        sa.func.min(Report.captured_at).label("captured"))
-              .where(Report.incident_id.in_(sa.select(Incident.id).where(*in_range)),
-                     Report.test.is_(False))
-              .group_by(Report.incident_id).subquery())
-    columns = _columns(Incident) | {"min(reports.received_at)": firsts.c.received,
-                                    "min(reports.captured_at)": firsts.c.captured}
-    return _rows(
-        sa.select(*_measure_columns("incident", columns), Incident.category,
+    processing and total start at the incident's earliest real report (first_received_at,
+    first_captured_at, stamped on the incident by triggers: migration 0014_kpi_speed)."""
+    return _rows(incidents_statement(regency_id, start, end, group_by))
+
+
+def incidents_statement(regency_id: int, start: datetime, end: datetime,
+                        group_by: str | None) -> sa.Select:
+    """The statement behind incidents_in_range (EXPLAINed in tests/kpi/test_kpi_plan.py)."""
+    return (
+        sa.select(*_measure_columns("incident", _columns(Incident)), Incident.category,
                   _key_column(_incident_key(group_by)), _anchor(Incident.created_at, group_by))
-        .outerjoin(firsts, firsts.c.incident_id == Incident.id)
-        .where(*in_range))
+        .where(Incident.regency_id == regency_id, Incident.created_at >= start,
+               Incident.created_at < end, Incident.test.is_(False)))
 
 
 def dispatches_in_range(regency_id: int, start: datetime, end: datetime,
                         group_by: str | None) -> list[tuple]:
     """(acknowledgement, started, travel, started, on_scene, started, category, key,
     anchor); the category is the incident's."""
-    return _rows(
+    return _rows(dispatches_statement(regency_id, start, end, group_by))
+
+
+def dispatches_statement(regency_id: int, start: datetime, end: datetime,
+                         group_by: str | None) -> sa.Select:
+    """The statement behind dispatches_in_range (EXPLAINed in tests/kpi/test_kpi_plan.py)."""
+    return (
         sa.select(*_measure_columns("dispatch", _columns(Dispatch)), Incident.category,
                   _key_column(_dispatch_key(group_by)), _anchor(Dispatch.created_at, group_by))
         .join(Incident, Incident.id == Dispatch.incident_id)

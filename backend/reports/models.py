@@ -46,7 +46,12 @@ class Report(db.Model):
         # Second guard of "never stored twice": one report per device op, whatever the path.
         sa.UniqueConstraint("device_id", "client_op_id"),
         sa.Index("ix_reports_regency_inbox", "regency_id", "status", "received_at"),
-        sa.Index("ix_reports_regency_received", "regency_id", "received_at"),  # figures by period
+        # Figures by period: a month of reports is an index-only read on PostgreSQL (INCLUDE;
+        # migration 0014_kpi_speed).
+        sa.Index("ix_reports_regency_received", "regency_id", "received_at",
+                 postgresql_include=["test", "source", "category", "captured_at",
+                                     "first_viewed_at", "triaged_at", "desa_code",
+                                     "kecamatan_code", "triaged_by"]),
         sa.Index("ix_reports_location", "location", postgresql_using="gist"),  # PostgreSQL only
         sa.CheckConstraint("lat IS NULL OR (lat BETWEEN -90 AND 90)", name="lat_range"),
         sa.CheckConstraint("lon IS NULL OR (lon BETWEEN -180 AND 180)", name="lon_range"),

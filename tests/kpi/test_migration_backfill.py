@@ -145,3 +145,63 @@ def test_0007_backfills_milestones_from_the_audit_trail(scratch):
     assert as_utc(dispatches[second].completed_at) == s(800)
     assert dispatches[first].on_scene_at is None
     assert [as_utc(v) for v in inc] == [s(70), s(200), s(600), s(850), s(900)]
+
+
+def test_0014_stamps_each_incidents_earliest_report(scratch):
+    """0014_kpi_speed back-fills incidents.first_* from the reports already there (PostgreSQL
+    in one pass, SQLite with the triggers' statement: both must agree with the definition),
+    then its triggers keep them so."""
+    from flask_migrate import downgrade, upgrade
+
+    app = create_app({"DATABASE_URL": scratch, "TESTING": True, "PUSH_THREAD": False})
+    s = lambda n: T0 + timedelta(seconds=n)  # noqa: E731
+    with app.app_context():
+        upgrade()
+        downgrade(revision="0011_sms")
+        engine = sa.create_engine(scratch)
+        tables = sa.MetaData()
+        tables.reflect(engine)
+        assert "first_received_at" not in tables.tables["incidents"].c
+        t = tables.tables
+        with engine.begin() as conn:
+            regency = _insert(conn, t, "regencies", code="9902", name="Uji", timezone="Asia/Jakarta")
+            user = _insert(conn, t, "users", regency_id=regency, username="op-lama", role="operator")
+
+            def incident():
+                return _insert(conn, t, "incidents", regency_id=regency, category="fire",
+                               status="open", created_by=user, created_at=s(100),
+                               updated_at=s(100))
+
+            def report(incident_id, received, captured, source, *, test=False):
+                return _insert(conn, t, "reports", regency_id=regency, category="fire",
+                               status="confirmed", captured_at=s(captured),
+                               received_at=s(received), updated_at=s(received),
+                               incident_id=incident_id, time_source="server", source=source,
+                               test=test)
+
+            merged, alone, tied, empty = incident(), incident(), incident(), incident()
+            report(merged, 20, 20, "call")
+            report(merged, 30, -600, "app")        # captured first, received later
+            report(merged, 5, 5, "app", test=True)  # test traffic: never counts
+            report(alone, 40, 35, "app")
+            report(tied, 50, 50, "call")            # the lower id wins a tie
+            report(tied, 50, 45, "app")
+        engine.dispose()
+        upgrade()
+        engine = sa.create_engine(scratch)
+
+        def stamps():
+            with engine.connect() as conn:
+                return {i: (as_utc(a), as_utc(b), c) for i, a, b, c in conn.execute(sa.text(
+                    "SELECT id, first_received_at, first_captured_at, first_channel "
+                    "FROM incidents"))}
+
+        assert stamps() == {merged: (s(20), s(-600), "call"), alone: (s(40), s(35), "app"),
+                            tied: (s(50), s(45), "call"), empty: (None, None, None)}
+        with engine.begin() as conn:  # after the upgrade the triggers keep them
+            report(empty, 60, 58, "app")
+            conn.execute(sa.text("UPDATE reports SET incident_id = :e WHERE incident_id = :a"),
+                         {"e": empty, "a": alone})
+        after = stamps()
+        engine.dispose()
+    assert after[empty] == (s(40), s(35), "app") and after[alone] == (None, None, None)

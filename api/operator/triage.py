@@ -5,6 +5,7 @@ from api.operator import STAFF_ERRORS, blp, commit, requires
 from backend.auth import SESSION_SECURITY, current_user
 from backend.feed.service import feed_head
 from backend.incidents.schemas import IncidentRead
+from backend.sms.report_sms import report_messages
 from backend.triage import service as triage
 from backend.triage.schemas import (
     CallReportArgs,
@@ -53,7 +54,8 @@ def report_detail(ref):
     report = triage.open_report(actor=user, ref=ref)
     return commit({"report": report,
                    "duplicates": triage.likely_duplicates(actor=user, report=report),
-                   "reporter_history": triage.reporter_history(actor=user, report=report)})
+                   "reporter_history": triage.reporter_history(actor=user, report=report),
+                   "sms": report_messages(report)})
 
 
 @blp.route("/reports/<ref>/confirm", methods=["POST"])

@@ -69,7 +69,9 @@ def _compact(message: SmsMessage) -> str:
                     location_source=location.get("source"), location_fix_at=None,
                     device_captured_at=_at(op["at"]), captured_at=when.at,
                     time_source=when.source, clock_skew_flagged=when.flagged,
-                    flooded=flooded or message.rate_limited)
+                    flooded=flooded or message.rate_limited,
+                    # The number the SOS came from: the operator can call it back.
+                    caller_phone=message.number[:20])
     report_id, = create_reports(regency_id=device.regency_id, device=device,
                                 actor=("device", device.id), reports=[new])
     if report_id is not None:

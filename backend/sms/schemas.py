@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
+from backend.reports.models import format_ref
 from backend.schemas import StrictString
 from backend.sms.models import DIRECTIONS, IN_STATUSES, OUT_STATUSES
 
@@ -81,6 +82,16 @@ class SmsRead(Schema):
     sent_at = fields.AwareDateTime(allow_none=True, required=True)
     created_at = fields.AwareDateTime(required=True)
     report_id = fields.Integer(allow_none=True, required=True)
+    report = fields.Function(lambda m: format_ref(m.report_id) if m.report_id else None,
+                             allow_none=True, metadata={
+                                 "type": "string", "nullable": True,
+                                 "description": "The report it made, was attached to, or "
+                                                "answers (R-000123)."})
+
+
+class SmsReplyArgs(Schema):
+    text = StrictString(required=True, validate=validate.Length(min=1, max=480), metadata={
+        "description": "Sent to the report's number (long texts go as a multipart SMS)."})
 
 
 class SmsListArgs(Schema):

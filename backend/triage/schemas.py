@@ -8,6 +8,7 @@ from backend.places.schemas import PlaceField
 from backend.places.service import report_place
 from backend.reports.models import CHANNELS, POST_CONTACTS, REJECT_REASONS, REPORT_STATUSES
 from backend.schemas import StrictBoolean, StrictFloat, StrictString
+from backend.sms.schemas import SmsRead  # noqa: F401  (nested by name in ReportDetail)
 
 
 class TriageReport(Schema):
@@ -64,6 +65,10 @@ class ReportDetail(Schema):
     report = fields.Nested(TriageReport, required=True)
     duplicates = fields.List(fields.Nested(SuggestionRead), required=True)
     reporter_history = fields.List(fields.Nested(TriageReport), required=True)
+    sms = fields.List(fields.Nested("SmsRead"), required=True, metadata={
+        "description": "The report's SMS both ways, oldest first: the original text (its "
+                       "`parse` has the desa candidates when the name was ambiguous), AML, "
+                       "replies."})
 
 
 class FloodRead(Schema):

@@ -87,6 +87,8 @@ ENDPOINTS = [
      {**TRIAGE, "operator": 201, "supervisor": 201}),
     ("post", "/v1/operator/sms/unblock", {"number": "+6281234567890"},
      {**TRIAGE, "operator": 404, "supervisor": 404}),  # nothing blocked in this world
+    ("post", "/v1/operator/reports/{ref}/sms", {"text": "Bantuan menuju lokasi."},
+     {**TRIAGE, "operator": 409, "supervisor": 409}),  # an app SOS from a phone with no number
     ("get", "/v1/operator/places/areas.geojson?level=kecamatan", None, ANYONE_STAFF),
     ("get", "/v1/operator/places/search?q=kayu", None, ANYONE_STAFF),
     ("get", "/v1/admin/areas", None, ADMIN_ONLY),

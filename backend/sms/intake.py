@@ -49,6 +49,9 @@ def report_from_sms(message: SmsMessage) -> str:
         return _compact(message)
     if message.kind == "text":
         return _text(message)
+    if message.kind == "aml":
+        from backend.sms.aml_match import take_aml
+        return take_aml(message)
     return "no_report"
 
 

@@ -123,3 +123,22 @@ class BlockedRead(Schema):
 
 class BlockedList(Schema):
     blocked = fields.List(fields.Nested(BlockedRead), required=True)
+
+
+class AmlRead(Schema):
+    """An AML fix: SUPPLEMENTAL to the report's own location until an operator accepts it."""
+
+    id = fields.Integer(required=True)
+    lat = fields.Float(allow_none=True, required=True, metadata={
+        "description": "null: the phone had no fix (method none)."})
+    lon = fields.Float(allow_none=True, required=True)
+    radius_m = fields.Float(allow_none=True, required=True, metadata={
+        "description": "Accuracy radius (m) at `confidence` %."})
+    confidence = fields.Integer(allow_none=True, required=True)
+    method = fields.String(required=True, metadata={"enum": ["gnss", "wifi", "cell", "none"]})
+    positioned_at = fields.AwareDateTime(allow_none=True, required=True)
+    received_at = fields.AwareDateTime(required=True)
+    transport = fields.String(required=True, metadata={"enum": ["sms", "https"]})
+    accepted_at = fields.AwareDateTime(allow_none=True, required=True, metadata={
+        "description": "When an operator applied it to the report's location (null: not)."})
+    accepted_by = fields.Integer(allow_none=True, required=True)

@@ -74,3 +74,14 @@ def test_aml_by_webhook_is_attached_to_the_call(webhook_app, standin, client, st
     assert fix.report_id == _reports()[0].id
     detail = console.get(f"/v1/operator/reports/{created.get_json()['ref']}").get_json()
     assert detail["aml"]["method"] == "gnss" and detail["report"]["lat"] is None
+
+
+def test_a_silent_sos_by_sms_is_stored_but_not_answered_by_sms(webhook_app, standin, client):
+    key = register(client)
+    op = create_op(category="violence_women_children", silent=True)
+    _deliver(client, _s1(key, op), "6281311112222", "ev-silent-1")
+    (report,) = _reports()
+    assert report.silent and report.source == "sms"
+    gateway_round()
+    assert standin.sent == []         # the phone of someone who cannot safely speak stays quiet
+    assert sync(client, key, [op]).get_json()["results"][0]["ref"] == {"report": report.ref}

@@ -31,7 +31,7 @@ from backend.errors import ApiError
 from backend.extensions import db
 from backend.reports.models import format_ref
 from backend.reports.service import create_reports, flood_flags
-from backend.sms.intake import SMS_RECEIPT
+from backend.sms.intake import SMS_RECEIPT, note_from_app_copy
 from sync.clock import Clock
 from sync.models import SyncOp
 from sync.ops import OPS, Context, Op, OpRejected, OpType, ParsedOp
@@ -186,6 +186,9 @@ def apply_ops(*, device: Device, ops: list, clock: Clock,
     for op in first_by_id.values():
         if op.id in stored:
             results[op.index] = _answer_from_receipt(op, stored[op.id])
+            if stored[op.id].body_hash == SMS_RECEIPT and results[op.index]["status"] == \
+                    "duplicate":
+                note_from_app_copy(device=device, op=op, receipt=stored[op.id])
         else:
             fresh.append(op)
 

@@ -95,6 +95,20 @@ def _compact(message: SmsMessage) -> str:
     return result
 
 
+def note_from_app_copy(*, device: Device, op, receipt) -> None:
+    """The app's copy of an SOS whose SMS copy came first: the SMS could not carry the note,
+    so the app's note fills the report's empty one (audited as the device's note update).
+    A report already closed, or one whose note is set, keeps what it has."""
+    from backend.reports.service import update_report_note
+
+    note = (op.data or {}).get("note") if op.type == "report.create" else None
+    report = db.session.get(Report, receipt.report_id) if note else None
+    if report is None or report.note or report.status not in ("received", "confirmed"):
+        return
+    update_report_note(report=report, note=note, actor=("device", device.id),
+                       device_at=op.at)
+
+
 def _at(iso: str):
     from datetime import datetime
     return datetime.fromisoformat(iso.replace("Z", "+00:00"))

@@ -87,7 +87,9 @@ def test_sms_first_then_sync_is_a_duplicate_with_the_same_ref(gammu_app, smsd, c
     assert result == {"id": op["id"], "status": "duplicate", "ref": {"report": report.ref}}
     again = sync(client, key, [op]).get_json()["results"][0]
     assert again["status"] == "duplicate" and again["ref"] == {"report": report.ref}
-    assert len(_reports()) == 1
+    (stored,) = _reports()
+    assert stored.note == op["data"]["note"]    # the app's copy brings the note the SMS lacked
+    assert stored.source == "sms" and stored.lat == report.lat
     assert len(fetch(sa.select(SyncOp).where(SyncOp.op_id == op["id"]))) == 1
 
     # The same SMS again (the phone resent it, or someone replays it): the same report, and

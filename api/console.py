@@ -216,6 +216,35 @@ JS_MESSAGES = {
     "guide_published": _l("Versi %(version)s diterbitkan."),
     "guide_conflict": _l("Admin lain sudah menerbitkan versi %(version)s. Salin perubahan "
                          "Anda, muat ulang halaman, lalu terbitkan lagi."),
+    # SMS (api/console_sms.py) and the report detail's SMS and AML.
+    "sms_in": _l("masuk"), "sms_out": _l("keluar"),
+    "sms_kind_text": _l("teks"), "sms_kind_compact": _l("SOS aplikasi"),
+    "sms_kind_aml": _l("AML"), "sms_kind_unknown": _l("lain"),
+    "sms_status_received": _l("diterima"), "sms_status_processed": _l("diproses"),
+    "sms_status_blocked": _l("diblokir"), "sms_status_failed": _l("gagal"),
+    "sms_status_queued": _l("antre"), "sms_status_sending": _l("dikirim"),
+    "sms_status_submitted": _l("di modem"), "sms_status_sent": _l("terkirim"),
+    "sms_rate_limited": _l("melebihi batas"),
+    "sms_none": _l("Belum ada SMS."),
+    "sms_original": _l("SMS asli"),
+    "sms_candidates": _l("Desa yang mungkin dimaksud:"),
+    "sms_reply": _l("Balas lewat SMS"),
+    "sms_reply_to": _l("Balas ke"),
+    "sms_send": _l("Kirim SMS"),
+    "sms_queued": _l("SMS diantrekan."),
+    "sms_block": _l("Blokir"),
+    "sms_unblock": _l("Buka blokir"),
+    "sms_unblock_confirm": _l("Buka blokir nomor ini?"),
+    "sms_no_blocked": _l("Tidak ada nomor yang diblokir."),
+    "sms_refused": _l("ditolak"),
+    "aml_title": _l("Lokasi AML (otomatis dari ponsel penelepon)"),
+    "aml_supplemental": _l("Tambahan: lokasi laporan tidak berubah sampai Anda memakainya."),
+    "aml_method_gnss": _l("GPS"), "aml_method_wifi": _l("Wi-Fi"),
+    "aml_method_cell": _l("menara seluler"), "aml_method_none": _l("tanpa lokasi"),
+    "aml_radius": _l("radius"),
+    "aml_accept": _l("Pakai lokasi AML"),
+    "aml_accepted": _l("Lokasi AML dipakai"),
+    "aml_positioned": _l("posisi"),
 }
 
 UNIT_STATE_KEYS = ("available", "assigned", "en_route", "on_scene", "out_of_service")
@@ -379,6 +408,7 @@ def leaflet(filename):
 
 from api import console_admin  # noqa: E402,F401  (admin, audit and history pages)
 from api import console_evaluation  # noqa: E402,F401  (evaluation reports)
+from api import console_sms  # noqa: E402,F401  (SMS in and out, block list)
 from api import console_board  # noqa: E402,F401  (the live board)
 from api import console_monitoring  # noqa: E402,F401  (signal map, coverage planning)
 from api import console_kpi  # noqa: E402,F401  (service figures and targets)

@@ -106,6 +106,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SMS_LIMIT_PER_NUMBER", str, "10/10 minutes;60/day",
             "Inbound SMS from one number beyond these moving windows are stored flagged "
             "rate_limited (collapsed for the operator), never refused."),
+    Setting("AML_MATCH_WINDOW_MIN", int, 30,
+            "An AML location (sent by the caller's phone during a 112 call) is attached to the "
+            "voice-call report of the same number received within this many minutes of it, "
+            "either way: held until the operator creates that report, attached at creation."),
     Setting("SMS_MAX_ATTEMPTS", int, 8, "Send attempts of an outgoing SMS before it fails."),
     Setting("SMS_BACKOFF_CAP_S", int, 120,
             "Longest wait between two send attempts of an outgoing SMS (2, 4, 8 … s, capped)."),

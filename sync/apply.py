@@ -31,6 +31,7 @@ from backend.errors import ApiError
 from backend.extensions import db
 from backend.reports.models import format_ref
 from backend.reports.service import create_reports, flood_flags
+from backend.sms.intake import SMS_RECEIPT, note_from_app_copy
 from sync.clock import Clock
 from sync.models import SyncOp
 from sync.ops import OPS, Context, Op, OpRejected, OpType, ParsedOp
@@ -101,7 +102,10 @@ def _conflict(op: ParsedOp) -> dict:
 
 
 def _answer_from_receipt(op: ParsedOp, receipt) -> dict:
-    if receipt.body_hash != op.body_hash:
+    # The SMS copy of an SOS (PROTOCOL.md §13) cannot carry the note: same op id and type is
+    # the same op, whatever the body.
+    by_sms = receipt.body_hash == SMS_RECEIPT and receipt.op_type == op.type
+    if receipt.body_hash != op.body_hash and not by_sms:
         return _conflict(op)
     return {"id": op.id, "status": "duplicate",
             "ref": _ref(receipt.report_id, receipt.dispatch_id)}
@@ -111,7 +115,8 @@ def _load_receipts(device: Device, op_ids: list[str]) -> dict:
     if not op_ids:
         return {}
     rows = db.session.execute(
-        sa.select(_receipts.c.op_id, _receipts.c.body_hash, _receipts.c.report_id,
+        sa.select(_receipts.c.op_id, _receipts.c.op_type, _receipts.c.body_hash,
+                  _receipts.c.report_id,
                   _receipts.c.dispatch_id)
         .where(_receipts.c.device_id == device.id, _receipts.c.op_id.in_(op_ids)))
     return {row.op_id: row for row in rows}
@@ -181,6 +186,9 @@ def apply_ops(*, device: Device, ops: list, clock: Clock,
     for op in first_by_id.values():
         if op.id in stored:
             results[op.index] = _answer_from_receipt(op, stored[op.id])
+            if stored[op.id].body_hash == SMS_RECEIPT and results[op.index]["status"] == \
+                    "duplicate":
+                note_from_app_copy(device=device, op=op, receipt=stored[op.id])
         else:
             fresh.append(op)
 

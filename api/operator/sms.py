@@ -4,8 +4,9 @@ from __future__ import annotations
 from api.operator import STAFF_ERRORS, blp, commit, requires
 from backend.auth import SESSION_SECURITY, current_user
 from backend.sms import service
+from backend.sms.report_sms import reply_to_report
 from backend.sms.schemas import (BlockArgs, BlockedList, BlockedRead, SmsList, SmsListArgs,
-                                 UnblockArgs)
+                                 SmsRead, SmsReplyArgs, UnblockArgs)
 
 
 @blp.route("/sms/messages")
@@ -49,3 +50,14 @@ def sms_block(args):
 def sms_unblock(args):
     """Lift a block (audited)."""
     commit(service.unblock_number(actor=current_user(), **args))
+
+
+@blp.route("/reports/<ref>/sms", methods=["POST"])
+@requires("triage")
+@blp.doc(security=SESSION_SECURITY)
+@blp.arguments(SmsReplyArgs)
+@blp.response(201, SmsRead)
+@blp.errors({**STAFF_ERRORS, 404: "report_not_found", 409: "no_number"})
+def sms_reply(args, ref):
+    """Answer a report by SMS to its number (audited); sent after commit, with retries."""
+    return commit(reply_to_report(actor=current_user(), ref=ref, **args))

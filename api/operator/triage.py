@@ -5,8 +5,12 @@ from api.operator import STAFF_ERRORS, blp, commit, requires
 from backend.auth import SESSION_SECURITY, current_user
 from backend.feed.service import feed_head
 from backend.incidents.schemas import IncidentRead
+from backend.sms import aml_match
+from backend.sms.aml_match import report_aml
+from backend.sms.report_sms import report_messages
 from backend.triage import service as triage
 from backend.triage.schemas import (
+    AmlAccepted,
     CallReportArgs,
     ConfirmArgs,
     Inbox,
@@ -53,7 +57,19 @@ def report_detail(ref):
     report = triage.open_report(actor=user, ref=ref)
     return commit({"report": report,
                    "duplicates": triage.likely_duplicates(actor=user, report=report),
-                   "reporter_history": triage.reporter_history(actor=user, report=report)})
+                   "reporter_history": triage.reporter_history(actor=user, report=report),
+                   "sms": report_messages(report), "aml": report_aml(report)})
+
+
+@blp.route("/reports/<ref>/aml/accept", methods=["POST"])
+@requires("triage")
+@blp.doc(security=SESSION_SECURITY)
+@blp.response(200, AmlAccepted)
+@blp.errors({**STAFF_ERRORS, 404: "report_not_found", 409: "no_aml"})
+def accept_aml(ref):
+    """Apply the caller's AML location to the report ("Pakai lokasi AML"; audited)."""
+    report = aml_match.accept_aml(actor=current_user(), ref=ref)
+    return commit({"report": report, "aml": aml_match.report_aml(report)})
 
 
 @blp.route("/reports/<ref>/confirm", methods=["POST"])

@@ -25,6 +25,11 @@ ALERT_SENDS = Counter(
 ESCALATIONS = Counter(
     "siaga_escalations_total", "Dispatches escalated because the unit timed out or declined.",
     ["why"])
+SMS_INBOUND = Counter(
+    "siaga_sms_inbound_total", "Inbound SMS by kind (compact, text, aml, unknown) and result: "
+    "created, duplicate (the op was stored already: the other path or a replay), attached, "
+    "held (AML waiting for its call), no_report, blocked, failed, or the refusal's code "
+    "(compact_bad_mac, compact_garbled, aml_…), counted after the commit.", ["kind", "result"])
 DB_ERRORS = Counter(
     "siaga_db_errors_total", "Database errors answered as 503 (lost connection, deadlock, "
     "lock timeout), by DBAPI error class.", ["kind"])
@@ -48,6 +53,10 @@ def count_alert_sends(stats) -> None:
 
 def count_escalation(why: str) -> None:
     ESCALATIONS.labels(why).inc()
+
+
+def count_sms_inbound(kind: str, result: str) -> None:
+    SMS_INBOUND.labels(kind, result).inc()
 
 
 def count_db_error(exc: Exception) -> None:

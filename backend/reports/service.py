@@ -147,7 +147,9 @@ def _places(regency_id: int, reports: Sequence[NewReport]):
     places: list = [None] * len(reports)
     points = [(r.lat, r.lon, r.location_source) for r in reports]
     for index, r in enumerate(reports):
-        code = r.desa_code or (r.place_said and desa_named(regency_id, r.place_said))
+        # A plain-text SMS's place_said lists the desa it may be: never resolved to one.
+        code = r.desa_code or (r.place_said and r.channel != "sms_text"
+                               and desa_named(regency_id, r.place_said))
         if not code:
             continue
         found = desa_place(regency_id=regency_id, code=code)

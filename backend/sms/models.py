@@ -66,3 +66,31 @@ class BlockedNumber(db.Model):
     reason: Mapped[str] = mapped_column(sa.String(300))
     blocked_by: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     blocked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AmlFix(db.Model):
+    """An Advanced Mobile Location fix (backend/sms/aml.py) for a 112 voice call: attached to
+    the caller's call report (`report_id`), or held (report_id NULL) until an operator creates
+    one for that number within AML_MATCH_WINDOW_MIN. SUPPLEMENTAL: it never changes the
+    report's own location; an operator applies it (accepted_at/by, audited)."""
+
+    __tablename__ = "aml_fixes"
+    __table_args__ = (sa.Index("ix_aml_number_at", "regency_id", "number", "received_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    regency_id: Mapped[int] = mapped_column(sa.ForeignKey("regencies.id"))
+    report_id: Mapped[int | None] = mapped_column(BigId, sa.ForeignKey("reports.id"),
+                                                  index=True)
+    sms_id: Mapped[int | None] = mapped_column(BigId, sa.ForeignKey("sms_messages.id"),
+                                               unique=True)
+    number: Mapped[str] = mapped_column(sa.String(40))      # the caller's, E.164
+    transport: Mapped[str] = mapped_column(sa.String(8))     # sms | https
+    lat: Mapped[float | None] = mapped_column(sa.Float)      # None: the phone had no fix
+    lon: Mapped[float | None] = mapped_column(sa.Float)
+    radius_m: Mapped[float | None] = mapped_column(sa.Float)
+    confidence: Mapped[int | None] = mapped_column(sa.Integer)  # % inside the radius
+    method: Mapped[str] = mapped_column(sa.String(8))        # gnss | wifi | cell | none
+    positioned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    accepted_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
+from backend.reports.models import format_ref
 from backend.schemas import StrictString
 from backend.sms.models import DIRECTIONS, IN_STATUSES, OUT_STATUSES
 
@@ -81,6 +82,16 @@ class SmsRead(Schema):
     sent_at = fields.AwareDateTime(allow_none=True, required=True)
     created_at = fields.AwareDateTime(required=True)
     report_id = fields.Integer(allow_none=True, required=True)
+    report = fields.Function(lambda m: format_ref(m.report_id) if m.report_id else None,
+                             allow_none=True, metadata={
+                                 "type": "string", "nullable": True,
+                                 "description": "The report it made, was attached to, or "
+                                                "answers (R-000123)."})
+
+
+class SmsReplyArgs(Schema):
+    text = StrictString(required=True, validate=validate.Length(min=1, max=480), metadata={
+        "description": "Sent to the report's number (long texts go as a multipart SMS)."})
 
 
 class SmsListArgs(Schema):
@@ -112,3 +123,22 @@ class BlockedRead(Schema):
 
 class BlockedList(Schema):
     blocked = fields.List(fields.Nested(BlockedRead), required=True)
+
+
+class AmlRead(Schema):
+    """An AML fix: SUPPLEMENTAL to the report's own location until an operator accepts it."""
+
+    id = fields.Integer(required=True)
+    lat = fields.Float(allow_none=True, required=True, metadata={
+        "description": "null: the phone had no fix (method none)."})
+    lon = fields.Float(allow_none=True, required=True)
+    radius_m = fields.Float(allow_none=True, required=True, metadata={
+        "description": "Accuracy radius (m) at `confidence` %."})
+    confidence = fields.Integer(allow_none=True, required=True)
+    method = fields.String(required=True, metadata={"enum": ["gnss", "wifi", "cell", "none"]})
+    positioned_at = fields.AwareDateTime(allow_none=True, required=True)
+    received_at = fields.AwareDateTime(required=True)
+    transport = fields.String(required=True, metadata={"enum": ["sms", "https"]})
+    accepted_at = fields.AwareDateTime(allow_none=True, required=True, metadata={
+        "description": "When an operator applied it to the report's location (null: not)."})
+    accepted_by = fields.Integer(allow_none=True, required=True)

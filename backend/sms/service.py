@@ -40,6 +40,7 @@ from backend.sms.models import BlockedNumber, SmsMessage
 
 log = logging.getLogger(__name__)
 PENDING = "siaga.sms.pending"   # outbound rows queued in this transaction: kick after commit
+COUNTS = "siaga.sms.counts"    # inbound (kind, result) of this transaction: counted on commit
 MAX_TEXT = 4000
 
 
@@ -85,23 +86,31 @@ def receive(message: Inbound, *, gateway_name: str) -> SmsMessage | None:
     row = db.session.get(SmsMessage, new_id)
     if message.error:
         row.status, row.kind = "failed", "unknown"
+        _count(row.kind, "failed")
         return row
     if is_blocked(row.regency_id, number):
         row.status, row.error_code = "blocked", "blocked_number"
+        _count("unknown", "blocked")
         return row
     row.rate_limited = current_app.extensions["siaga.limits"].hit(
         "sms:in", number, current_app.config["SMS_LIMIT_PER_NUMBER"]) is not None
     try:
         with db.session.begin_nested():
-            handle_inbound(row)
+            result = handle_inbound(row)
     except Exception:  # the message stays stored (and visible) whatever the handler does
         log.exception("handle_inbound failed for SMS %s", new_id)
         db.session.refresh(row)
-        row.status, row.error_code = "failed", "handler_error"
+        row.status, row.error_code, result = "failed", "handler_error", "failed"
+    _count(row.kind or "unknown", row.error_code if result == "refused" else result)
     return row
 
 
-def handle_inbound(message: SmsMessage) -> None:
+def _count(kind: str, result: str) -> None:
+    """Counted after the commit (a rolled-back message is received again later)."""
+    db.session.info.setdefault(COUNTS, []).append((kind, result))
+
+
+def handle_inbound(message: SmsMessage) -> str:
     """THE hook for an inbound SMS, run once per stored message, inside the transaction that
     stores it (in a savepoint: if it raises, the message is kept, status `failed`,
     error_code `handler_error`). Blocked numbers never reach it; rate-limited ones do, with
@@ -116,11 +125,11 @@ def handle_inbound(message: SmsMessage) -> None:
             "unknown"  empty text
       error_code  the parser's refusal (aml_<code> / compact_<code>), parse["error"] too.
 
-    Report creation plugs in HERE, after the classification: call the channels' report
-    entry point for kind compact (verified: the op, dedup by op id) and text (sender
-    number, category, desa), attach AML to the caller's report, set `message.report_id`,
-    and queue the reply with queue_sms(..., report_id=…). Everything runs in the caller's
-    transaction — do not commit here.
+    Then backend.sms.intake.report_from_sms() turns it into its report (compact: the op
+    through create_reports, exactly once by op id; text: a sms_text report; aml: attached to
+    the caller's voice-call report or held), sets `message.report_id` and queues the reply.
+    Returns the result for the counter (created | duplicate | attached | held | refused |
+    no_report). Everything runs in the caller's transaction — no commit here.
     """
     from backend.sms.aml import AmlError, is_aml_sms, parse_aml_sms
     from backend.sms.compact import CompactError, is_compact
@@ -146,6 +155,8 @@ def handle_inbound(message: SmsMessage) -> None:
     else:
         message.kind = "unknown"
     message.status = "processed"
+    from backend.sms.intake import report_from_sms
+    return report_from_sms(message)
 
 
 def _compact(text: str) -> dict:
@@ -154,7 +165,7 @@ def _compact(text: str) -> dict:
 
     sos = decode(text)
     device = db.session.get(Device, sos.device_id) if sos.device_id < 2**31 else None
-    if device is None or device.revoked_at is not None:
+    if device is None or device.revoked_at is not None or device.kind != "citizen":
         raise CompactError("unknown_device", "device")
     verify(sos, sms_key_from_key_hash(device.key_hash))
     return {"op": sos.to_op(), "device_id": sos.device_id, "verified": True}
@@ -401,6 +412,9 @@ def inject(number: str, text: str) -> SmsMessage | None:
 # ---------------------------------------------------------------------------- after commit
 
 def _after_commit(session: Session) -> None:
+    from backend.metrics.instruments import count_sms_inbound
+    for kind, result in session.info.pop(COUNTS, ()):
+        count_sms_inbound(kind, result)
     if session.info.pop(PENDING, None):
         runtime = current_app.extensions.get("siaga.push")
         if runtime is not None:
@@ -411,4 +425,4 @@ def install() -> None:
     if not event.contains(Session, "after_commit", _after_commit):
         event.listen(Session, "after_commit", _after_commit)
         event.listen(Session, "after_soft_rollback",
-                     lambda s, _t: s.info.pop(PENDING, None))
+                     lambda s, _t: (s.info.pop(PENDING, None), s.info.pop(COUNTS, None)))

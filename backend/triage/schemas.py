@@ -8,6 +8,7 @@ from backend.places.schemas import PlaceField
 from backend.places.service import report_place
 from backend.reports.models import CHANNELS, POST_CONTACTS, REJECT_REASONS, REPORT_STATUSES
 from backend.schemas import StrictBoolean, StrictFloat, StrictString
+from backend.sms.schemas import AmlRead, SmsRead  # noqa: F401  (nested by name)
 
 
 class TriageReport(Schema):
@@ -64,6 +65,18 @@ class ReportDetail(Schema):
     report = fields.Nested(TriageReport, required=True)
     duplicates = fields.List(fields.Nested(SuggestionRead), required=True)
     reporter_history = fields.List(fields.Nested(TriageReport), required=True)
+    sms = fields.List(fields.Nested("SmsRead"), required=True, metadata={
+        "description": "The report's SMS both ways, oldest first: the original text (its "
+                       "`parse` has the desa candidates when the name was ambiguous), AML, "
+                       "replies."})
+    aml = fields.Nested("AmlRead", allow_none=True, required=True, metadata={
+        "description": "The caller's AML location (voice calls), SUPPLEMENTAL: the report's "
+                       "own location stays until an operator accepts it."})
+
+
+class AmlAccepted(Schema):
+    report = fields.Nested(TriageReport, required=True)
+    aml = fields.Nested("AmlRead", required=True)
 
 
 class FloodRead(Schema):

@@ -29,6 +29,7 @@ from backend.incidents.service import (
     tell_reporters,
 )
 from backend.reports.models import REJECT_REASONS, Report, parse_ref
+from backend.sms.aml_match import attach_held
 from backend.reports.service import NewReport, create_reports, transition_report
 
 DUPLICATE_RADIUS_M = 1000
@@ -156,7 +157,8 @@ def create_call_report(*, actor: User, category: str, note: str, lat: float | No
                        test: bool = False, desa_code: str | None = None) -> Report:
     """Enter a report taken by voice call; it joins the inbox like an app report.
 
-    The caller's place is a point (lat/lon) or a desa (its label point stands for it).
+    The caller's place is a point (lat/lon) or a desa (its label point stands for it). AML
+    fixes held for the caller's number are attached to it, never applied to its location.
     """
     require(actor, "triage")
     now = utcnow()
@@ -166,7 +168,9 @@ def create_call_report(*, actor: User, category: str, note: str, lat: float | No
                   else None, location_fix_at=None, device_captured_at=None, captured_at=now,
                   time_source="server", caller_phone=caller_phone, desa_code=desa_code,
                   created_by=actor.id, test=test)], received_at=now)
-    return db.session.get(Report, report_id)
+    report = db.session.get(Report, report_id)
+    attach_held(report)   # the AML the caller's phone sent during the call (supplemental)
+    return report
 
 
 @dataclass(frozen=True)

@@ -18,14 +18,14 @@ Both run the same restamp (RESTAMP below). Caution for later migrations: SQLite'
 "move and copy" of the reports table drops its triggers — recreate them (create_triggers).
 
 Revision ID: 0014_kpi_speed
-Revises: 0012_guide
+Revises: 0013_aml
 Create Date: 2026-11-29
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0014_kpi_speed"
-down_revision = "0012_guide"
+down_revision = "0013_aml"
 branch_labels = None
 depends_on = None
 

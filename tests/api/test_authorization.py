@@ -93,6 +93,10 @@ ENDPOINTS = [
      {**TRIAGE, "operator": 201, "supervisor": 201}),
     ("post", "/v1/operator/sms/unblock", {"number": "+6281234567890"},
      {**TRIAGE, "operator": 404, "supervisor": 404}),  # nothing blocked in this world
+    ("post", "/v1/operator/reports/{ref}/sms", {"text": "Bantuan menuju lokasi."},
+     {**TRIAGE, "operator": 409, "supervisor": 409}),  # an app SOS from a phone with no number
+    ("post", "/v1/operator/reports/{ref}/aml/accept", None,
+     {**TRIAGE, "operator": 409, "supervisor": 409}),  # an app SOS: no AML to accept
     ("get", "/v1/operator/places/areas.geojson?level=kecamatan", None, ANYONE_STAFF),
     ("get", "/v1/operator/places/search?q=kayu", None, ANYONE_STAFF),
     ("get", "/v1/admin/areas", None, ADMIN_ONLY),

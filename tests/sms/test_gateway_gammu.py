@@ -13,6 +13,7 @@ from sqlalchemy.exc import OperationalError
 
 from backend.extensions import db
 from backend.sms.gateways.gammu import GammuGateway, parse_backup
+from backend.reports.models import Report
 from backend.sms.models import SmsMessage
 from backend.sms.service import gateway_round, queue_sms
 from tests.sms.helpers import aml_text, compact_text, inbound
@@ -172,8 +173,11 @@ def test_postgres_stopped_then_started_the_sms_is_stored_once(private_postgres, 
         db.engine.dispose()
         assert gateway_round()["received"] == 1
         assert gateway_round()["received"] == 0
-        count = db.session.scalar(sa.select(sa.func.count()).select_from(SmsMessage))
+        count = db.session.scalar(sa.select(sa.func.count()).select_from(SmsMessage)
+                                  .where(SmsMessage.direction == "in"))
         assert count == 1 and smsd.files("inbox") == []
+        reports = db.session.scalar(sa.select(sa.func.count()).select_from(Report))
+        assert reports == 1   # its report, once, with the message
         db.session.remove()
         db.engine.dispose()
 

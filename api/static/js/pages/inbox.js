@@ -7,13 +7,14 @@ import {installCopyButtons, phoneWithCopy} from '../lib/copy.js';
 import {follow} from '../lib/live.js';
 import {makeMap, textNode} from '../lib/map.js';
 import {placeBadge, placeCombobox, placeText} from '../lib/places.js';
+import {amlSection, smsSection} from '../lib/sms.js';
 
 const L = window.L;
 const ACTIVE = ['open', 'dispatched', 'acknowledged', 'en_route', 'on_scene'];
 const REMIND_AFTER_S = 60;    // a report untriaged this long makes the console beep again
 const REMIND_EVERY_MS = 60000;
 
-const map = makeMap('map'), markers = L.layerGroup().addTo(map);
+const map = makeMap('map'), markers = L.layerGroup().addTo(map), amlLayer = L.layerGroup().addTo(map);
 const list = document.getElementById('reports'), detail = document.getElementById('detail');
 let selected = null, seen = null, waiting = [];
 
@@ -99,6 +100,7 @@ async function refresh() {
   reports.filter(r => r.lat !== null).forEach(r =>
     L.circleMarker([r.lat, r.lon], {radius: 8, color: r.silent ? '#b00' : '#d60'})
       .bindTooltip(textNode(`${r.ref} ${categoryLabel(r.category)}`))
+      .on('add', ev => ev.target.getElement() && ev.target.getElement().setAttribute('data-ref', r.ref))
       .on('click', () => select(r.ref)).addTo(markers));
   return data.cursor;
 }
@@ -141,7 +143,11 @@ async function incidents() {
 async function select(ref) {
   selected = ref;
   const d = await api('GET', '/v1/operator/reports/' + ref), r = d.report;
-  if (r.lat !== null) map.setView([r.lat, r.lon], 13);
+  const aml = d.aml && d.aml.lat !== null ? [d.aml.lat, d.aml.lon] : null;
+  // Both the report and the caller's AML circle in view: the operator compares them.
+  if (r.lat !== null && aml) map.fitBounds(L.latLngBounds([[r.lat, r.lon], aml]).pad(0.4), {maxZoom: 15});
+  else if (r.lat !== null) map.setView([r.lat, r.lon], 13);
+  else if (aml) map.setView(aml, 13);
   const actions = [];
   if (config.canTriage && r.status === 'received') {
     actions.push(el('button', {id: 'confirm', onclick: async () => {
@@ -152,7 +158,7 @@ async function select(ref) {
       x => el('option', {value: x}, t('reason_' + x))));
     actions.push(reason, el('button', {id: 'reject', onclick: async () => {
       await api('POST', `/v1/operator/reports/${ref}/reject`, {reason: reason.value});
-      detail.replaceChildren(); refresh();
+      detail.replaceChildren(); amlLayer.clearLayers(); refresh();
     }}, t('reject')));
   }
   const dupes = d.duplicates.map(s => el('li', {}, reportLine(s.report),
@@ -163,11 +169,12 @@ async function select(ref) {
           {incident: s.report.incident});
         location.href = '/console/incidents/' + inc.number;
       }}, `${t('merge')} → ${s.report.incident}`) : null));
-  detail.replaceChildren(el('h3', {}, r.ref, ' · ', statusLabel(r.status)),
+  detail.replaceChildren(...[el('h3', {}, r.ref, ' · ', statusLabel(r.status)),
     el('div', {}, reportLine(r)), el('div', {class: 'actions'}, actions),
+    amlSection(d, amlLayer, () => select(ref)), smsSection(d, () => select(ref)),
     el('h4', {}, t('likely_duplicates')), el('ul', {}, dupes),
     el('h4', {}, t('reporter_history')),
-    el('ul', {}, d.reporter_history.map(h => el('li', {}, reportLine(h)))));
+    el('ul', {}, d.reporter_history.map(h => el('li', {}, reportLine(h))))].filter(Boolean));
   refresh();
 }
 
@@ -231,5 +238,8 @@ if (form) {
 
 const cursor = await refresh();
 incidents();
+// Opened from another page (the SMS list links here): show that report.
+const wanted = new URLSearchParams(location.search).get('report');
+if (wanted) select(wanted);
 follow({cursor, indicator: document.getElementById('live'), enabled: config.canFeed,
   onChange: () => { refresh(); incidents(); }});

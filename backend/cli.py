@@ -35,7 +35,7 @@ def register(app: Flask) -> None:
 
             users = seed_demo(regency)
             _seed_demo(regency)
-            _seed_history(regency)
+            history = _seed_history(regency)
             for user in users:
                 if user.role != "responder":
                     click.echo(f"demo login: {user.username} / {DEMO_PASSWORD} ({user.role})")
@@ -43,6 +43,8 @@ def register(app: Flask) -> None:
                 click.echo(f"demo responders: the unit call sign in lower case, e.g. "
                            f"dmk-sky-1 / {DEMO_PASSWORD}")
         db.session.commit()
+        if demo and history:
+            _demo_report(regency)
         click.echo(f"regency {regency.code} {regency.name} ready" + (" with demo data" if demo
                                                                       else ""))
 
@@ -202,7 +204,7 @@ def register(app: Flask) -> None:
         click.echo(f"device {device_id} revoked")
 
 
-def _seed_history(regency) -> None:
+def _seed_history(regency):
     from backend.db import utcnow
     from backend.history import seed_history
 
@@ -213,6 +215,24 @@ def _seed_history(regency) -> None:
         click.echo(f"demo history: {totals.reports} reports, {totals.incidents} incidents, "
                    f"{totals.dispatches} dispatches over "
                    f"{current_app.config['DEMO_HISTORY_DAYS']} days")
+    return totals
+
+
+def _demo_report(regency) -> None:
+    """A stored evaluation report over the demo history, so *Laporan evaluasi* shows one on
+    first start (the schedule makes each previous month's by itself)."""
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    from backend.db import utcnow
+    from backend.evaluation.service import generate_report, range_period
+
+    today = utcnow().astimezone(ZoneInfo(regency.timezone or "Asia/Jakarta")).date()
+    first = today - timedelta(days=current_app.config["DEMO_HISTORY_DAYS"])
+    report, _ = generate_report(regency=regency, via="seed", actor=None,
+                                period=range_period(regency=regency, first=first, last=today))
+    db.session.commit()
+    click.echo(f"demo evaluation report: {first} – {today}")
 
 
 def _seed_demo(regency) -> None:

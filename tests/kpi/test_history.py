@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from backend.dispatches.models import ACTIVE_DISPATCH, Dispatch
+from backend.evaluation.models import EvaluationReport
 from backend.extensions import db
 from backend.history import Plan, generate, load_context, write_history
 from backend.incidents.models import Incident
@@ -195,7 +196,16 @@ def test_demo_seed_holds_a_month_once(app, staff):
     ((incidents, closed),) = tuples(sa.select(sa.func.count(), sa.func.count().filter(
         Incident.status == "closed")))
     assert incidents > 500 and closed > 0.9 * incidents
+    # Laporan evaluasi is not empty on first start: a stored report over the demo history.
+    (stored,) = fetch(sa.select(EvaluationReport).options(
+        sa.orm.undefer(EvaluationReport.figures)))
+    assert stored.period_kind == "range" and stored.pdf_size > 10_000
+    real = fetch(sa.select(sa.func.count()).select_from(Incident).where(
+        Incident.test.is_(False)))[0]
+    assert stored.figures["summary"]["incidents"] == real  # test traffic is not counted
+    assert stored.period_start <= first and stored.period_end >= last
     again = runner.invoke(args=["seed", "--demo"])
     assert again.exit_code == 0 and "demo history" not in again.output
+    assert len(fetch(sa.select(EvaluationReport))) == 1
     assert fetch(sa.select(sa.func.count()).select_from(Report).where(
         Report.test.is_(False)))[0] == total

@@ -199,3 +199,21 @@ def test_the_documented_production_config_is_accepted():
     paths = read_smsdrc(os.path.join(root, "deploy", "gammu", "smsdrc.example"))
     assert paths == {"inbox": "/var/spool/gammu/inbox/", "outbox": "/var/spool/gammu/outbox/",
                      "sentsms": "/var/spool/gammu/sent/", "errorsms": "/var/spool/gammu/error/"}
+
+
+def test_two_messages_under_one_file_name_are_both_kept(gammu_app, smsd):
+    """gammu names inbox files by second and sender: two SMS of one second can share a name.
+    Both are stored, and both copies stay in the archive (processed/)."""
+    smsd.phone_receives("+6281234567890", "KEBAKARAN di desa Kayu Ara")
+    (name,) = smsd.wait_for("inbox", 1)
+    time.sleep(1.1)  # past the settle time
+    assert gateway_round()["received"] == 1
+    # The next SMS arrives under the very same name, with other content.
+    smsd.phone_receives("+6281234567890", "KEBAKARAN di desa Lais")
+    (second,) = smsd.wait_for("inbox", 1)
+    os.replace(os.path.join(smsd.path("inbox"), second), os.path.join(smsd.path("inbox"), name))
+    os.utime(os.path.join(smsd.path("inbox"), name), (time.time() - 5, time.time() - 5))
+    assert gateway_round()["received"] == 1
+    assert sorted(m.text for m in inbound()) == ["KEBAKARAN di desa Kayu Ara",
+                                                   "KEBAKARAN di desa Lais"]
+    assert smsd.files("inbox") == [] and len(smsd.files("processed")) == 2

@@ -50,6 +50,18 @@ def read_smsdrc(path: str) -> dict[str, str]:
                                                         "errorsms")}
 
 
+def _content_digest(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()[:16]
+
+
+def _digest(path: str) -> str | None:
+    try:
+        with open(path, "rb") as f:
+            return _content_digest(f.read())
+    except FileNotFoundError:
+        return None
+
+
 def parse_backup(content: str) -> tuple[str, str, datetime | None]:
     """(number, text, received_at) of a Gammu SMS backup file (detail format): every part's
     TextNN is hex UTF-16BE; parts are joined as bytes (a character may straddle two)."""
@@ -115,7 +127,7 @@ class GammuGateway(Gateway):
                     raw = f.read()
             except FileNotFoundError:  # another scanner moved it
                 continue
-            digest = hashlib.sha256(raw).hexdigest()[:16]
+            digest = _content_digest(raw)
             try:
                 number, text, received_at = parse_backup(raw.decode("utf-8", errors="replace"))
             except (configparser.Error, ValueError) as exc:
@@ -131,8 +143,14 @@ class GammuGateway(Gateway):
         return found
 
     def ack(self, message: Inbound) -> None:
+        # gammu can give two messages of one second the same name: an archived copy of the
+        # same name is kept under the new one's digest (a redelivered copy then just replaces
+        # its own archived twin).
+        target = os.path.join(self.done, os.path.basename(message.handle))
+        if os.path.exists(target) and _digest(target) != message.gateway_id.rsplit(":", 1)[-1]:
+            target += "." + message.gateway_id.rsplit(":", 1)[-1]
         try:
-            shutil.move(message.handle, os.path.join(self.done, os.path.basename(message.handle)))
+            shutil.move(message.handle, target)
         except FileNotFoundError:  # already moved by another scanner: same message, stored once
             pass
 

@@ -137,7 +137,7 @@ EVERYDAY = {
     "sore", "subuh", "rumah", "warga", "jalan", "tetangga", "keluarga", "kampung", "kebun",
     "sawah", "sungai", "motor", "mobil", "orang", "bapak", "kakak", "nenek", "kakek",
     "tadi", "juga", "masih", "karena", "dengan", "untuk", "sampai", "semua", "lapor",
-    "sampai", "minta", "mohon", "cepat", "pulang", "kirim", "harap",
+    "sampai", "minta", "mohon", "cepat", "pulang", "kirim", "harap", "kosong", "masak",
 }
 
 EMOJI = {"🔥": "fire", "🚒": "fire", "🚑": "health", "🤕": "health", "🌊": "natural_disaster",

@@ -54,9 +54,12 @@ def _strip_prefixes(word: str) -> set[str]:
         rest = word[len(p):]
         if not word.startswith(p) or len(rest) < MIN_ROOT - 1:
             continue
-        if len(p) <= 2 and p not in ("me", "pe") and rest[0] not in VOWELS:
-            continue                             # bare N- only before a vowel: nabrak
+        if len(p) <= 2 and p not in ("me", "pe") and (
+                rest[0] not in VOWELS or (p == "m" and rest[0] == "e")):
+            continue       # bare N- only before a vowel (nabrak); m+e is the prefix me-
         for r in restored:
+            if r and rest[0] not in VOWELS:
+                continue   # a dropped consonant leaves a vowel: menabrak, not mentraktir
             if len(r + rest) >= MIN_ROOT:
                 out.add(r + rest)
     return out
@@ -70,7 +73,8 @@ def roots(word: str) -> frozenset[str]:
         found.add(w)
         for p1 in _strip_prefixes(w):
             found.add(p1)
-            found.update(_strip_prefixes(p1))   # ke-ter-, di-per-, ber-ke-
+            # ke-ter-, di-per-, ber-ke-; never the same prefix twice (kekerasan ≠ ke-ke-rasan)
+            found.update(r for r in _strip_prefixes(p1) if not w.startswith(p1[:2] * 2))
     return frozenset(r for r in found if len(r) >= MIN_ROOT)
 
 
@@ -79,13 +83,19 @@ def is_derived(word: str) -> bool:
     return len(roots(word)) > 1
 
 
-def vowel_variant(a: str, b: str) -> bool:
-    """Same length, same consonants in the same places, exactly one vowel different:
-    Palembang/Malay spellings (sesek/sesak, jatoh/jatuh, tenggelem/tenggelam)."""
-    if len(a) != len(b) or a[0] != b[0]:
+# How Palembang/Malay and colloquial speech lower a standard vowel when writing it:
+# a → e (sesek, tebel, tenggelem), u → o (jatoh, mabok, dipatok), i → e (kecik), a → o
+# (tuo, dio). (SMS vowel, standard vowel) pairs.
+LOWERED = {("e", "a"), ("o", "u"), ("e", "i"), ("o", "a")}
+
+
+def vowel_variant(sms: str, word: str) -> bool:
+    """Same length, same consonants in the same places, exactly one vowel written the
+    regional way (LOWERED): sesek ~ sesak, jatoh ~ jatuh; masak is not masuk."""
+    if len(sms) != len(word) or sms[0] != word[0]:
         return False
-    diff = [(x, y) for x, y in zip(a, b) if x != y]
-    return len(diff) == 1 and diff[0][0] in VOWELS and diff[0][1] in VOWELS
+    diff = [(x, y) for x, y in zip(sms, word) if x != y]
+    return len(diff) == 1 and diff[0] in LOWERED
 
 
 def skeleton(word: str) -> str:

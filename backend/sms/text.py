@@ -219,7 +219,11 @@ class _Lexicon:
         (bakar-an is not kebakaran's 4: "bakar sampah" is no fire), phrase words all."""
         if not is_derived(word):
             return {}
-        family = {v for r in roots(word) if r != word for v in self.by_root.get(r, ())}
+        # a shared root of 4 letters only when it is a lexicon word itself (pendemo ~
+        # demo): kerang and perang share "rang", which is no root
+        family = {v for r in roots(word) if r != word and (len(r) >= 5 or r in
+                                                          self._vocab_set)
+                  for v in self.by_root.get(r, ())}
         alone = [self.weight[v] for v in family if v in self.weight]
         low = min(alone) if alone else None
         return {v: 0.9 for v in family if v not in self.weight or self.weight[v] == low}

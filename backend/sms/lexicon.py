@@ -3,7 +3,10 @@
 Weights: 4 = names the emergency outright (kebakaran, KDRT), 3 = a strong sign (terbakar,
 pingsan), 2 = supporting (api, ambulan), 1 = weak hint (asap, luka). Multi-word phrases are
 matched before single words and use up their words. Words are matched after the SMS has
-been folded (lower case, slang expanded: see SLANG), typo-tolerantly for words of 5+ letters.
+been folded (lower case, slang expanded: see SLANG), typo-tolerantly for words of 5+ letters,
+through their roots (backend.sms.morphology: ketabrak ~ tabrak, kecopetan ~ copet), with
+vowels written the regional way (sesek ~ sesak) or dropped (bnjr ~ banjir). So list a word
+once in its usual form; affixed forms are only listed where their weight differs.
 
 Regional words (Palembang / Musi Malay, and things peculiar to this regency) are marked
 `# regional`. Musi Banyuasin specifics: peat and plantation fires (karhutla), illegal oil

@@ -9,6 +9,11 @@ tests and benchmarks). Nothing here guesses: a name shared by several desa (Meka
 in four kecamatan) or two villages named in one message give `desa=None` and ranked
 `candidates` for the operator; unknown words give category "other" with confidence 0.
 
+Keywords are matched as words are written in SMS: affixed forms through their roots
+(backend.sms.morphology), regional vowels, vowel-less abbreviations, typos, one word slipped
+inside a phrase. Two desa joined by atau/dan/vs after a place marker ("ke kayu ara atau
+lais") are both candidates.
+
 Place names are folded and scored by backend.places.names, the same functions as the
 operators' place search.
 """

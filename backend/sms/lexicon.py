@@ -44,7 +44,9 @@ KEYWORDS: dict[str, list[tuple[str, float]]] = {
     ],
     "natural_disaster": [
         ("banjir", 4), ("kebanjiran", 4), ("banjir bandang", 4), ("air bah", 4),
-        ("air naik", 3), ("air sungai meluap", 4), ("meluap", 3), ("terendam", 2),
+        ("air naik", 3), ("air masuk rumah", 3), ("tergenang", 2), ("genangan", 2),
+        ("setinggi lutut", 2), ("setinggi pinggang", 2), ("setinggi dada", 3),
+        ("air sungai meluap", 4), ("meluap", 3), ("terendam", 2),
         ("longsor", 4), ("tanah longsor", 4), ("tebing longsor", 4), ("amblas", 2),
         ("tertimbun", 2), ("puting beliung", 4), ("angin puting beliung", 4),
         ("angin ribut", 3), ("angin kencang", 3), ("pohon tumbang", 3), ("gempa", 4),
@@ -68,6 +70,7 @@ KEYWORDS: dict[str, list[tuple[str, float]]] = {
         ("berdarah", 1), ("bengkak", 1), ("meninggal", 1),
         ("pening", 2),  # regional: Malay for pusing (dizzy)
         ("semaput", 3), ("lairan", 4),  # regional: Javanese (unconscious, giving birth)
+        ("giving birth", 4), ("in labor", 4), ("midwife", 3), ("pregnant", 2),
         ("unconscious", 4), ("heart attack", 4), ("sick", 2), ("doctor", 2),
         ("cant breathe", 4), ("not breathing", 4), ("bleeding", 2),
     ],
@@ -129,8 +132,26 @@ ACT_WEIGHT = {"violence_women_children": 4, "riot": 4, "public_order": 2}
 # every affixed form counts (membakar, dilempari, mengamuk).
 CROWD = {"massa", "gerombolan", "kelompok", "geng", "ramai", "rame", "beramai", "antar",
          "antarwarga", "antardesa", "antarkampung", "mob", "crowd"}
+# "saling serang" is a crowd when a collective is named ("warga 2 desa saling serang").
+COLLECTIVE = {"warga", "pemuda", "pelajar", "siswa", "desa", "kampung", "suporter", "ormas",
+              "kelompok", "villagers"}
 MOB_ROOTS = {"amuk", "bakar", "lempar", "serang", "hakim", "keroyok", "rusak", "jarah",
              "bentrok", "pukul", "aniaya", "tendang", "bacok", "tusuk"}
+
+# Two vehicles set against each other are a collision: "motor vs truk", "mobil lawan
+# motor" (VERSUS between two VEHICLES scores accident).
+VEHICLES = {"motor", "mobil", "truk", "truck", "bus", "bis", "angkot", "travel", "pickup",
+            "pick", "sepeda", "becak", "ojek", "sedan", "minibus", "tronton", "tangki",
+            "ketek", "jukung", "speedboat", "speed", "tongkang", "perahu", "kapal", "car",
+            "motorbike", "motorcycle"}
+VERSUS = {"vs", "versus", "lawan", "lwn", "vs."}
+COLLISION_WEIGHT = 4
+
+# Animals: what they do is no crime ("sapi ngamuk", "gajah liar merusak kebun"); wildlife
+# and livestock out of control are "other" for the operator unless someone is bitten
+# (health: digigit ular/anjing/buaya).
+ANIMALS = {"sapi", "kerbau", "kambing", "babi", "anjing", "gajah", "harimau", "macan",
+           "beruang", "buaya", "ular", "monyet", "beruk", "lebah", "tawon"}
 
 # Everyday words never read as a typo of a lexicon word (sekarang is not sekarat, kabar is
 # not kebakar). Every SLANG expansion is added to these: it is a word spelled right.

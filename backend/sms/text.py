@@ -29,8 +29,9 @@ from typing import Iterable
 from rapidfuzz import fuzz, process
 
 from backend.places.names import fold_name, fold_words, name_score
-from backend.sms.lexicon import (ACT_WEIGHT, CROWD, EMOJI, EVERYDAY, KEYWORDS, MOB_ROOTS,
-                                 SLANG, VICTIMS, VIOLENT_ACTS)
+from backend.sms.lexicon import (ACT_WEIGHT, ANIMALS, COLLECTIVE, COLLISION_WEIGHT, CROWD,
+                                 EMOJI, EVERYDAY, KEYWORDS, MOB_ROOTS, SLANG, VEHICLES,
+                                 VERSUS, VICTIMS, VIOLENT_ACTS)
 from backend.sms.morphology import is_derived, roots, skeleton, vowel_variant
 
 OTHER = "other"
@@ -265,8 +266,13 @@ def _categorise(text: str, words: list[str], skip: set[int]) -> tuple[str, float
     keywords: list[tuple[int, str]] = []
     used = set(skip)
     options = [_LEXICON.matches(w) for w in words]
+    # What an animal does is no crime and no riot ("sapi ngamuk", "gajah merusak kebun"):
+    # the word after an animal is not read for those two.
+    animal_acts = {i + 1 for i, w in enumerate(words) if w in ANIMALS}
     for phrase, category, weight in _LEXICON.phrases:
         for i in range(len(words) - len(phrase) + 1):
+            if i in animal_acts and category in ("public_order", "riot"):
+                continue
             hit = _phrase_at(phrase, i, options, used)
             if hit is None:
                 continue
@@ -275,10 +281,18 @@ def _categorise(text: str, words: list[str], skip: set[int]) -> tuple[str, float
             keywords.append((i, " ".join(phrase)))
             used.update(span)
             break  # a phrase counts once per message
-    acts = [i for i, o in enumerate(options) if i not in used and VIOLENT_ACTS & o.keys()]
+    acts = [i for i, o in enumerate(options) if i not in used and i not in animal_acts
+            and VIOLENT_ACTS & o.keys()]
+    collisions = [i for i in range(1, len(words) - 1) if words[i] in VERSUS and
+                  words[i - 1] in VEHICLES and words[i + 1] in VEHICLES]
+    if collisions:  # "motor vs truk", "mobil lawan motor": a collision
+        scores["accident"] = scores.get("accident", 0.0) + COLLISION_WEIGHT
+        keywords.append((collisions[0], " ".join(words[collisions[0] - 1:
+                                                       collisions[0] + 2])))
     victims = [i for i, w in enumerate(words) if i not in skip and
                (w in VICTIMS or (w.endswith("nya") and w[:-3] in VICTIMS))]
-    crowd = [i for i, w in enumerate(words) if i not in skip and w in CROWD]
+    crowd = [i for i, w in enumerate(words) if i not in skip and (
+        w in CROWD or (w == "saling" and COLLECTIVE & set(words)))]
     mob = [i for i, w in enumerate(words) if i not in skip and MOB_ROOTS & roots(w)]
     if acts or (crowd and mob):
         target = ("violence_women_children" if acts and victims
@@ -338,6 +352,10 @@ def _place_mentions(text: str, gaz: Gazetteer) -> list[_Mention]:
                 if not entries:
                     continue
                 flat = "".join(span)
+                if score < 99.5 and any(w in DESA_MARKERS or w in KEC_MARKERS
+                                        for w in span):
+                    continue  # only an exact name keeps a marker word: "pasar desa
+                    # purwo agung" is no Pagar Desa
                 if score >= 99.5:
                     ok = (marker is not None or n > 1 or len(entries[0].folded.split()) > 1
                           or (len(flat) >= 5 and flat not in COMMON_WORDS))

@@ -198,3 +198,23 @@ def test_a_conjunction_without_a_marked_place_before_it_marks_nothing(gaz):
     # it) it is not read as the desa
     parsed = parse_text("ada pohon dan lais", gaz)
     assert parsed.desa is None and parsed.candidates == ()
+
+
+def test_two_vehicles_against_each_other_are_a_collision(gaz):
+    assert parse_text("motor vs truk, korban tdk sadar", gaz).category == "accident"
+    assert parse_text("mobil lawan motor di tikungan", gaz).category == "accident"
+
+
+def test_what_an_animal_does_is_no_crime(gaz):
+    assert parse_text("sapi ngamuk lepas dr kandang", gaz).category == "other"
+    assert parse_text("org ngamuk bawa golok", gaz).category == "public_order"
+
+
+def test_villages_attacking_each_other_are_a_riot(gaz):
+    assert parse_text("warga 2 desa saling serang", gaz).category == "riot"
+
+
+def test_a_marker_word_is_not_swallowed_by_a_fuzzy_name(gaz):
+    # "pasar desa" is close to Pagar Desa, but "desa" marks the name after it
+    parsed = parse_text("pemuda mabuk di pasar desa purwo agung", gaz)
+    assert parsed.desa.code == "16.06.11.2007" and parsed.candidates == ()

@@ -25,9 +25,10 @@ def test_the_corpus_meets_the_goals(gaz):
 
 
 def test_every_set_together_meets_the_goals(gaz):
-    """The goals hold on the union of the main corpus and both held-out sets (holdout2 was
-    committed before the morphology rules it measures). The goals are the thresholds; a
-    drop below either fails, whatever today's margin."""
+    """The goals hold on the union of the main corpus and every held-out set (holdout2 was
+    committed before the morphology rules, holdout3 after them and before they were run on
+    it). The goals themselves are the thresholds: a drop below either fails, whatever
+    today's margin (the parser before the morphology rules scored 93.8 % on this union)."""
     sets = {name: load(path) for name, path in SETS.items()}
     assert len(sets["holdout2"]) >= 60
     assert {r["category"] for r in sets["holdout2"]} == set(CATEGORY_CODES)

@@ -15,10 +15,12 @@ failed from its folders) / a retry with backoff / a visible failure.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import uuid
 from dataclasses import asdict, is_dataclass
 from datetime import datetime, timedelta
+from urllib.parse import parse_qs, parse_qsl, urlencode
 
 import phonenumbers
 import sqlalchemy as sa
@@ -42,6 +44,9 @@ log = logging.getLogger(__name__)
 PENDING = "siaga.sms.pending"   # outbound rows queued in this transaction: kick after commit
 COUNTS = "siaga.sms.counts"    # inbound (kind, result) of this transaction: counted on commit
 MAX_TEXT = 4000
+# The pseudo-gateway of AML deliveries over HTTPS (POST /v1/aml/https): stored as inbound
+# messages of kind aml, so both AML transports take one path.
+AML_HTTPS = "aml_https"
 
 
 # ---------------------------------------------------------------------------- numbers
@@ -136,10 +141,11 @@ def handle_inbound(message: SmsMessage) -> str:
 
     text = message.text or ""
     message.error_code, message.parse = None, None
-    if is_aml_sms(text):
+    if message.gateway == AML_HTTPS or is_aml_sms(text):
         message.kind = "aml"
         try:
-            message.parse = _jsonable(parse_aml_sms(text))
+            message.parse = _jsonable(_aml_https(message) if message.gateway == AML_HTTPS
+                                      else parse_aml_sms(text))
         except AmlError as exc:
             message.error_code, message.parse = f"aml_{exc.code}", {"error": exc.as_dict()}
     elif is_compact(text):
@@ -157,6 +163,17 @@ def handle_inbound(message: SmsMessage) -> str:
     message.status = "processed"
     from backend.sms.intake import report_from_sms
     return report_from_sms(message)
+
+
+def _aml_https(message: SmsMessage):
+    """The AmlLocation of an AML HTTPS delivery (its form-encoded body is the row's text).
+    Without the caller's number it cannot be matched to a call: refused."""
+    from backend.sms.aml import AmlError, parse_aml_https
+
+    location = parse_aml_https(parse_qs(message.text, keep_blank_values=True))
+    if not location.number:
+        raise AmlError("missing_field", "device_number")
+    return location
 
 
 def _compact(text: str) -> dict:
@@ -218,6 +235,27 @@ def webhook_event(event: dict) -> dict:
                 row.error_code, row.parse = "send_failed", {"error": payload.get("reason")}
             return {"stored": False, "sms_id": row.id}
     return {"stored": False, "sms_id": None}
+
+
+def receive_aml_https(body: str) -> tuple[SmsMessage | None, str]:
+    """One AML delivery of the mobile network operator's HTTPS endpoint (ETSI TS 103 625),
+    its form-encoded body already authenticated and decoded. Stored like an inbound SMS of
+    the pseudo-gateway `aml_https` — through receive() and handle_inbound(), so it is matched
+    to the caller's call report or held exactly as an AML SMS is. The dedup key is the hash
+    of the sorted form: the same AML delivered twice is stored once. The caller commits.
+    Returns (the new row or None for a redelivery, the result: attached | held | refused |
+    blocked | failed | duplicate)."""
+    pairs = sorted(parse_qsl(body, keep_blank_values=True))
+    key = hashlib.sha256(urlencode(pairs).encode()).hexdigest()
+    number = next((v for k, v in pairs if k == "device_number"), "")
+    row = receive(Inbound(f"sha256:{key}", number, body, utcnow()), gateway_name=AML_HTTPS)
+    if row is None:
+        return None, "duplicate"
+    if row.status in ("blocked", "failed"):
+        return row, row.status
+    if row.error_code:
+        return row, "refused"
+    return row, "attached" if row.report_id else "held"
 
 
 def ingest_pending(gw: Gateway, limit: int = 100) -> int:

@@ -182,10 +182,34 @@ def _compact(text: str) -> dict:
 
     sos = decode(text)
     device = db.session.get(Device, sos.device_id) if sos.device_id < 2**31 else None
-    if device is None or device.revoked_at is not None or device.kind != "citizen":
+    if device is None or device.revoked_at is not None:
         raise CompactError("unknown_device", "device")
     verify(sos, sms_key_from_key_hash(device.key_hash))
-    return {"op": sos.to_op(), "device_id": sos.device_id, "verified": True}
+    parse = {"op": sos.to_op(), "device_id": sos.device_id, "verified": True}
+    # Who may send what is the sync op table's rule (sync/ops.py): an SOS from any phone — a
+    # crew member in trouble too —, a post report only from the crew of a unit. An SOS is
+    # taken even from a crew phone nobody is signed in to: the device key signed it, and an
+    # emergency is never dropped for a session.
+    from sync.ops import OPS
+    if device.kind not in OPS[sos.op_type].senders:
+        raise CompactError("op_not_allowed", "category")
+    if sos.post_via:
+        unit_id = _crew_unit(device)
+        if unit_id is None:
+            raise CompactError("op_not_allowed", "device")
+        parse["unit_id"] = unit_id
+    return parse
+
+
+def _crew_unit(device) -> int | None:
+    """The unit of the crew member signed in on a responder phone (None: nobody, or no
+    unit) — the sync path's rule for post.report."""
+    from backend.errors import ApiError
+    from backend.responders.service import device_responder
+    try:
+        return device_responder(device).unit_id
+    except ApiError:
+        return None
 
 
 _GAZETTEERS: dict[int, tuple[object, object]] = {}

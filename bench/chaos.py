@@ -10,11 +10,23 @@ visibly failed.
 
     ./dev chaos                              # 200 phones per fault, every fault
     ./dev chaos --phones 30 --faults worker_kill,postgres_restart
+
+`sms_gateway_down`: a third of the phones have no data at first and also send their SOS as
+S1 SMS (PROTOCOL.md §13) through the SMS gateway stand-in (SMS_GATEWAY=standin, its own
+process); the gateway is stopped mid-run — inbound SMS wait at the gateway (retried until
+it is back, as the SMSC retries) and the replies the worker sends fail and are retried with
+backoff — and started again. Then: every SOS stored once (the SMS and /v1/sync copies are
+the same op), and exactly one reply SMS per SOS that came by SMS, none lost, none twice.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import re
+import subprocess
+import sys
+import urllib.request
 import random
 import signal
 import tempfile
@@ -33,6 +45,7 @@ from bench.stack import (
     PushWorker,
     StandIn,
     app_env,
+    free_port,
     nginx,
     prepare_database,
     slow_clients,
@@ -55,12 +68,69 @@ class Result:
     alerts_delivered: int = 0
     alerts_failed_visibly: int = 0
     alerts_unsettled: int = 0
+    sms_in: int = 0            # SOS that (also) came by SMS (sms_gateway_down)
+    sms_replied: int = 0       # replies that reached the gateway: one per SOS by SMS
+    sms_replies_lost: int = 0
+    sms_replies_duplicated: int = 0
     p99_ms: float = 0.0
     notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return self.lost == 0 and self.duplicated == 0 and self.alerts_unsettled == 0
+        return self.lost == 0 and self.duplicated == 0 and self.alerts_unsettled == 0 and \
+            self.sms_replies_lost == 0 and self.sms_replies_duplicated == 0
+
+
+SMS_SECRET = "chaos-sms-secret"
+
+
+class SmsGateway:
+    """The SMS gateway stand-in (backend/sms/gateways/standin.py) in its own process, on a
+    fixed port so it can be stopped and started again. What it sent is kept across
+    restarts (its own list is in memory)."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.sent_before: list[dict] = []
+        self.process = None
+        self.start()
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "backend.sms.gateways.standin", "--port", str(self.port)],
+            cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(100):
+            try:
+                self.call("/_standin/sent")
+                return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("SMS stand-in did not start")
+
+    def stop(self) -> None:
+        try:
+            self.sent_before += self.call("/_standin/sent")["sent"]
+        except OSError:
+            pass
+        self.process.terminate()
+        self.process.wait(10)
+
+    def call(self, path: str, body: dict | None = None) -> dict:
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(self.url + path, data=data,
+                                         method="POST" if data else "GET",
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=15) as response:
+            return json.loads(response.read())
+
+    def sent(self) -> list[dict]:
+        return self.sent_before + self.call("/_standin/sent")["sent"]
+
+    def reset(self) -> None:
+        self.sent_before = []
+        self.call("/_standin/reset", {})
 
 
 class Stack:
@@ -69,7 +139,11 @@ class Stack:
     def __enter__(self):
         self.folder = tempfile.mkdtemp(prefix="siaga-chaos-")
         self.pg, self.redis, self.standin = PrivatePostgres(), PrivateRedis(), StandIn()
+        self.sms = SmsGateway()
         self.env = app_env(self.pg.url, REDIS_URL=self.redis.url, FCM_ENDPOINT=self.standin.url,
+                           SMS_GATEWAY="standin", SMS_STANDIN_URL=self.sms.url,
+                           SMS_WEBHOOK_SECRET=SMS_SECRET, SMS_BACKOFF_CAP_S=4,
+                           SMS_LIMIT_PER_NUMBER="100000/minute",
                            TRUSTED_PROXIES=1, ESCALATION_SECONDS="default=3600",
                            REGISTRATION_LIMIT_PER_ADDRESS="100000/minute",
                            REGISTRATION_LIMIT_GLOBAL="100000/minute")
@@ -84,7 +158,7 @@ class Stack:
 
     def __exit__(self, *exc):
         self._nginx.__exit__(*exc)
-        for part in (self.worker, self.web, self.standin, self.redis):
+        for part in (self.worker, self.web, self.standin, self.sms, self.redis):
             part.stop()
         self.db.dispose()
         self.pg.destroy()
@@ -187,6 +261,8 @@ class Faults:
                 "script": [{"status": 429, "retry_after": 1}] * 6 + [{"status": 500}] * 4 +
                           [{"status": 503}] * 2,
                 "unregistered": [token(1)]})
+        elif name == "sms_gateway_down":   # gammu-smsd / the gateway phone stopped
+            s.sms.stop()
         elif name == "slow_clients":
             self._stop.clear()
             slow_clients(s.port, 100, self._stop)
@@ -204,6 +280,8 @@ class Faults:
     def stop(self, name: str) -> None:
         if name == "redis_down":
             self.stack.redis.start()
+        elif name == "sms_gateway_down":
+            self.stack.sms.start()
         elif name == "slow_clients":
             self._stop.set()
         elif name == "sos_flood":
@@ -213,7 +291,28 @@ class Faults:
 
 
 FAULTS = ("none", "worker_kill", "postgres_restart", "redis_down", "fcm_storm", "slow_clients",
-          "sos_flood")
+          "sos_flood", "sms_gateway_down")
+
+
+def deliver_sms(stack: Stack, messages: list[tuple[str, str]], deadline_s: float = 120) -> int:
+    """The inbound side: each (number, S1 text) reaches the centre through the gateway
+    (its signed webhook). While the gateway is down the SMS waits and is retried, as the
+    SMSC retries delivery; returns how many were delivered."""
+    delivered, deadline = 0, time.monotonic() + deadline_s
+    for number, text in messages:
+        while time.monotonic() < deadline:
+            try:
+                answer = stack.sms.call("/_standin/inject", {
+                    "webhook": stack.base + "/v1/sms/webhook", "secret": SMS_SECRET,
+                    "text": text, "from": number})
+                if answer.get("status") == 200:
+                    delivered += 1
+                    break
+            except OSError:
+                pass
+            time.sleep(0.2)
+        time.sleep(0.1)   # spread over the run: some arrive while the gateway is down
+    return delivered
 
 
 def run_fault(stack: Stack, crews: Crews, fault: str, phones_n: int, dispatches_n: int,
@@ -232,6 +331,12 @@ def run_fault(stack: Stack, crews: Crews, fault: str, phones_n: int, dispatches_
         _timed(phone, latencies)
         phones.append(phone)
     queued = [op["id"] for p in phones for op in p.queued()]
+    by_sms: list[tuple[str, str]] = []
+    if fault == "sms_gateway_down":
+        stack.sms.reset()
+        for i, phone in enumerate(phones[: max(1, phones_n // 3)]):
+            by_sms += [(f"+628129900{i:04d}", phone.sos_sms(op["id"]))
+                       for op in phone.queued()]
     faults = Faults(stack, rng)
     operator = Operator(stack.base)
     dispatched: list[tuple[int, int]] = []  # (unit id, dispatch id)
@@ -264,6 +369,7 @@ def run_fault(stack: Stack, crews: Crews, fault: str, phones_n: int, dispatches_
                 time.sleep(0.3)  # the fault may be on; an operator tries again
 
     with ThreadPoolExecutor(max_workers=24) as pool:
+        inbound = pool.submit(deliver_sms, stack, by_sms) if by_sms else None
         flushes = [pool.submit(p.flush, deadline_s=150) for p in phones]
         operating = pool.submit(operate)
         time.sleep(0.5)
@@ -272,6 +378,7 @@ def run_fault(stack: Stack, crews: Crews, fault: str, phones_n: int, dispatches_
         faults.stop(fault)
         done = [f.result() for f in flushes]
         operating.result()
+        result.sms_in = inbound.result() if inbound else 0
     if not all(done):
         result.notes.append(f"{done.count(False)} phones still had queued ops at the deadline")
     queued += faults.extra_ops
@@ -284,6 +391,8 @@ def run_fault(stack: Stack, crews: Crews, fault: str, phones_n: int, dispatches_
         ordered = sorted(latencies)
         result.p99_ms = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000
 
+    if by_sms:
+        sms_replies(stack, result, len(by_sms))
     ids = [d for _, d in dispatched]
     settled_by = time.monotonic() + 120  # backoff after a storm: 2, 4, 8, 16 s...
     while True:
@@ -321,6 +430,38 @@ def run_fault(stack: Stack, crews: Crews, fault: str, phones_n: int, dispatches_
     return result
 
 
+def sms_replies(stack: Stack, result: Result, expected: int) -> None:
+    """Once the outgoing SMS have settled: one reply per SOS that came by SMS, at the
+    gateway exactly once (by report number)."""
+    settled_by = time.monotonic() + 90
+    while time.monotonic() < settled_by:
+        waiting = stack.query("SELECT count(*) FROM sms_messages WHERE direction = 'out' "
+                              "AND status IN ('queued', 'sending')")[0][0]
+        if not waiting:
+            break
+        time.sleep(1)
+    if result.sms_in != expected:
+        result.notes.append(f"{expected - result.sms_in} SMS never delivered inbound")
+    refs = {}
+    for message in stack.sms.sent():
+        found = re.search(r"R-\d+", message["text"])
+        if found:
+            refs[found.group()] = refs.get(found.group(), 0) + 1
+    replied_reports = {r for r, in stack.query(
+        "SELECT DISTINCT report_id FROM sms_messages WHERE direction = 'in' AND kind = "
+        "'compact' AND report_id IS NOT NULL")}
+    result.sms_replied = sum(refs.values())
+    result.sms_replies_lost = expected - len(refs)
+    result.sms_replies_duplicated = sum(n - 1 for n in refs.values())
+    if len(replied_reports) != expected:
+        result.notes.append(f"{len(replied_reports)} reports from {expected} SOS SMS")
+        result.sms_replies_lost += max(0, expected - len(replied_reports))
+    failed = stack.query("SELECT count(*) FROM sms_messages WHERE direction = 'out' AND "
+                         "status NOT IN ('sent', 'submitted')")[0][0]
+    if failed:
+        result.notes.append(f"{failed} outgoing SMS not sent")
+
+
 def run(faults=FAULTS, phones: int = 200, dispatches: int = 5, seed: int = 2026) -> list[Result]:
     with Stack() as stack:
         units = Operator(stack.base).get("/v1/operator/units").json()["units"]
@@ -331,11 +472,13 @@ def run(faults=FAULTS, phones: int = 200, dispatches: int = 5, seed: int = 2026)
 
 def table(results: list[Result]) -> str:
     lines = [f"{'fault':<17} {'sent':>6} {'stored':>6} {'lost':>5} {'dup':>4} "
-             f"{'alerts':>6} {'deliv.':>6} {'failed':>6} {'open':>5} {'p99 ms':>7}"]
+             f"{'alerts':>6} {'deliv.':>6} {'failed':>6} {'open':>5} {'sms in':>6} "
+             f"{'replies':>7} {'p99 ms':>7}"]
     for r in results:
         lines.append(f"{r.fault:<17} {r.sent:>6} {r.stored:>6} {r.lost:>5} {r.duplicated:>4} "
                      f"{r.alerts_committed:>6} {r.alerts_delivered:>6} "
-                     f"{r.alerts_failed_visibly:>6} {r.alerts_unsettled:>5} {r.p99_ms:>7.0f}"
+                     f"{r.alerts_failed_visibly:>6} {r.alerts_unsettled:>5} {r.sms_in:>6} "
+                     f"{r.sms_replied:>7} {r.p99_ms:>7.0f}"
                      + (f"  ({'; '.join(r.notes)})" if r.notes else ""))
     return "\n".join(lines)
 

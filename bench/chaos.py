@@ -72,6 +72,8 @@ class Result:
     sms_replied: int = 0       # replies that reached the gateway: one per SOS by SMS
     sms_replies_lost: int = 0
     sms_replies_duplicated: int = 0
+    sms_waited: int = 0        # inbound SMS that had to wait for the gateway to return
+    sms_retried: int = 0       # outgoing SMS that needed more than one attempt
     p99_ms: float = 0.0
     notes: list[str] = field(default_factory=list)
 
@@ -294,13 +296,17 @@ FAULTS = ("none", "worker_kill", "postgres_restart", "redis_down", "fcm_storm", 
           "sos_flood", "sms_gateway_down")
 
 
-def deliver_sms(stack: Stack, messages: list[tuple[str, str]], deadline_s: float = 120) -> int:
+def deliver_sms(stack: Stack, messages: list[tuple[str, str]], deadline_s: float = 120
+                ) -> tuple[int, int]:
     """The inbound side: each (number, S1 text) reaches the centre through the gateway
     (its signed webhook). While the gateway is down the SMS waits and is retried, as the
-    SMSC retries delivery; returns how many were delivered."""
-    delivered, deadline = 0, time.monotonic() + deadline_s
+    SMSC retries delivery. Returns (delivered, how many had to wait)."""
+    delivered = waited = 0
+    deadline = time.monotonic() + deadline_s
     for number, text in messages:
+        tries = 0
         while time.monotonic() < deadline:
+            tries += 1
             try:
                 answer = stack.sms.call("/_standin/inject", {
                     "webhook": stack.base + "/v1/sms/webhook", "secret": SMS_SECRET,
@@ -311,8 +317,25 @@ def deliver_sms(stack: Stack, messages: list[tuple[str, str]], deadline_s: float
             except OSError:
                 pass
             time.sleep(0.2)
-        time.sleep(0.1)   # spread over the run: some arrive while the gateway is down
-    return delivered
+        waited += tries > 1
+    return delivered, waited
+
+
+def operator_replies(operator: "Operator", refs: list[str], deadline_s: float = 30) -> int:
+    """While the gateway is down the operator answers SMS reports from the console: each
+    reply is queued (committed) and its sending fails until the gateway is back."""
+    queued, deadline = 0, time.monotonic() + deadline_s
+    for ref in refs:
+        while time.monotonic() < deadline:
+            try:
+                if operator.post(f"/v1/operator/reports/{ref}/sms",
+                                 {"text": f"Chaos balasan {ref}"}).status_code == 201:
+                    queued += 1
+                    break
+            except requests.RequestException:
+                pass
+            time.sleep(0.2)
+    return queued
 
 
 def run_fault(stack: Stack, crews: Crews, fault: str, phones_n: int, dispatches_n: int,
@@ -332,13 +355,21 @@ def run_fault(stack: Stack, crews: Crews, fault: str, phones_n: int, dispatches_
         phones.append(phone)
     queued = [op["id"] for p in phones for op in p.queued()]
     by_sms: list[tuple[str, str]] = []
-    if fault == "sms_gateway_down":
-        stack.sms.reset()
-        for i, phone in enumerate(phones[: max(1, phones_n // 3)]):
-            by_sms += [(f"+628129900{i:04d}", phone.sos_sms(op["id"]))
-                       for op in phone.queued()]
     faults = Faults(stack, rng)
     operator = Operator(stack.base)
+    early_refs: list[str] = []
+    if fault == "sms_gateway_down":
+        stack.sms.reset()
+        for i, phone in enumerate(phones[: max(2, phones_n // 3)]):
+            by_sms += [(f"+628129900{i:04d}", phone.sos_sms(op["id"]))
+                       for op in phone.queued()]
+        # The first half arrives before the fault (their reports get the operator's reply
+        # while the gateway is down); the rest waits at the gateway during it.
+        early = by_sms[: len(by_sms) // 2]
+        result.sms_in, _ = deliver_sms(stack, early)
+        early_refs = [f"R-{r:06d}" for r, in stack.query(
+            "SELECT DISTINCT report_id FROM sms_messages WHERE direction = 'in' AND kind = "
+            "'compact' AND report_id IS NOT NULL")]
     dispatched: list[tuple[int, int]] = []  # (unit id, dispatch id)
 
     def operate():
@@ -369,16 +400,22 @@ def run_fault(stack: Stack, crews: Crews, fault: str, phones_n: int, dispatches_
                 time.sleep(0.3)  # the fault may be on; an operator tries again
 
     with ThreadPoolExecutor(max_workers=24) as pool:
-        inbound = pool.submit(deliver_sms, stack, by_sms) if by_sms else None
         flushes = [pool.submit(p.flush, deadline_s=150) for p in phones]
         operating = pool.submit(operate)
         time.sleep(0.5)
         faults.start(fault)
+        inbound = pool.submit(deliver_sms, stack, by_sms[len(by_sms) // 2:]) \
+            if by_sms else None
+        replying = pool.submit(operator_replies, operator, early_refs) if early_refs else None
         time.sleep(3)
         faults.stop(fault)
         done = [f.result() for f in flushes]
         operating.result()
-        result.sms_in = inbound.result() if inbound else 0
+        operator_replied = 0
+        if inbound:
+            late, result.sms_waited = inbound.result()
+            result.sms_in += late
+            operator_replied = replying.result() if replying else 0
     if not all(done):
         result.notes.append(f"{done.count(False)} phones still had queued ops at the deadline")
     queued += faults.extra_ops
@@ -392,7 +429,7 @@ def run_fault(stack: Stack, crews: Crews, fault: str, phones_n: int, dispatches_
         result.p99_ms = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000
 
     if by_sms:
-        sms_replies(stack, result, len(by_sms))
+        sms_replies(stack, result, len(by_sms), early_refs, operator_replied)
     ids = [d for _, d in dispatched]
     settled_by = time.monotonic() + 120  # backoff after a storm: 2, 4, 8, 16 s...
     while True:
@@ -430,9 +467,10 @@ def run_fault(stack: Stack, crews: Crews, fault: str, phones_n: int, dispatches_
     return result
 
 
-def sms_replies(stack: Stack, result: Result, expected: int) -> None:
-    """Once the outgoing SMS have settled: one reply per SOS that came by SMS, at the
-    gateway exactly once (by report number)."""
+def sms_replies(stack: Stack, result: Result, expected: int, replied_refs: list[str],
+                operator_replied: int) -> None:
+    """Once the outgoing SMS have settled: one automatic reply per SOS that came by SMS and
+    each operator's reply, at the gateway exactly once (by report number)."""
     settled_by = time.monotonic() + 90
     while time.monotonic() < settled_by:
         waiting = stack.query("SELECT count(*) FROM sms_messages WHERE direction = 'out' "
@@ -442,17 +480,24 @@ def sms_replies(stack: Stack, result: Result, expected: int) -> None:
         time.sleep(1)
     if result.sms_in != expected:
         result.notes.append(f"{expected - result.sms_in} SMS never delivered inbound")
-    refs = {}
+    refs, answers = {}, {}
     for message in stack.sms.sent():
         found = re.search(r"R-\d+", message["text"])
         if found:
-            refs[found.group()] = refs.get(found.group(), 0) + 1
+            counts = answers if message["text"].startswith("Chaos balasan") else refs
+            counts[found.group()] = counts.get(found.group(), 0) + 1
+    if operator_replied != len(replied_refs):
+        result.notes.append(f"{len(replied_refs) - operator_replied} operator replies refused")
+    result.sms_replies_lost += len(set(replied_refs) - set(answers))
+    result.sms_replies_duplicated += sum(n - 1 for n in answers.values())
+    result.sms_retried = stack.query("SELECT count(*) FROM sms_messages WHERE direction = "
+                                     "'out' AND attempts > 1")[0][0]
     replied_reports = {r for r, in stack.query(
         "SELECT DISTINCT report_id FROM sms_messages WHERE direction = 'in' AND kind = "
         "'compact' AND report_id IS NOT NULL")}
     result.sms_replied = sum(refs.values())
-    result.sms_replies_lost = expected - len(refs)
-    result.sms_replies_duplicated = sum(n - 1 for n in refs.values())
+    result.sms_replies_lost += expected - len(refs)
+    result.sms_replies_duplicated += sum(n - 1 for n in refs.values())
     if len(replied_reports) != expected:
         result.notes.append(f"{len(replied_reports)} reports from {expected} SOS SMS")
         result.sms_replies_lost += max(0, expected - len(replied_reports))
@@ -473,12 +518,13 @@ def run(faults=FAULTS, phones: int = 200, dispatches: int = 5, seed: int = 2026)
 def table(results: list[Result]) -> str:
     lines = [f"{'fault':<17} {'sent':>6} {'stored':>6} {'lost':>5} {'dup':>4} "
              f"{'alerts':>6} {'deliv.':>6} {'failed':>6} {'open':>5} {'sms in':>6} "
-             f"{'replies':>7} {'p99 ms':>7}"]
+             f"{'waited':>6} {'replies':>7} {'retried':>7} {'p99 ms':>7}"]
     for r in results:
         lines.append(f"{r.fault:<17} {r.sent:>6} {r.stored:>6} {r.lost:>5} {r.duplicated:>4} "
                      f"{r.alerts_committed:>6} {r.alerts_delivered:>6} "
                      f"{r.alerts_failed_visibly:>6} {r.alerts_unsettled:>5} {r.sms_in:>6} "
-                     f"{r.sms_replied:>7} {r.p99_ms:>7.0f}"
+                     f"{r.sms_waited:>6} {r.sms_replied:>7} {r.sms_retried:>7} "
+                     f"{r.p99_ms:>7.0f}"
                      + (f"  ({'; '.join(r.notes)})" if r.notes else ""))
     return "\n".join(lines)
 

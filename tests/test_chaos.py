@@ -30,3 +30,6 @@ def test_sms_gateway_down_mid_run_loses_no_sms_and_stores_nothing_twice():
     assert result.lost == 0 and result.duplicated == 0, result      # SMS + sync: once
     assert result.sms_in > 0 and result.sms_replied == result.sms_in, result
     assert result.sms_replies_lost == 0 and result.sms_replies_duplicated == 0, result
+    # The fault struck both ways: SMS waited at the gateway, replies needed retries.
+    assert result.sms_waited > 0 and result.sms_retried > 0, result
+    assert not result.notes, result

@@ -17,6 +17,10 @@ process); the gateway is stopped mid-run — inbound SMS wait at the gateway (re
 it is back, as the SMSC retries) and the replies the worker sends fail and are retried with
 backoff — and started again. Then: every SOS stored once (the SMS and /v1/sync copies are
 the same op), and exactly one reply SMS per SOS that came by SMS, none lost, none twice.
+Replies the operator sends from the console while the gateway is down are retried and sent
+once. `gammu_stopped` is the same with the production gateway, on a stack of its own: the
+real gammu-smsd (Gammu's dummy phone) is stopped — SMS reaching the modem wait in it,
+replies wait in its outbox — and started again.
 """
 from __future__ import annotations
 
@@ -89,7 +93,22 @@ SMS_SECRET = "chaos-sms-secret"
 class SmsGateway:
     """The SMS gateway stand-in (backend/sms/gateways/standin.py) in its own process, on a
     fixed port so it can be stopped and started again. What it sent is kept across
-    restarts (its own list is in memory)."""
+    restarts (its own list is in memory). Inbound SMS go through it to the app's signed
+    webhook: with the gateway down they cannot, and wait (the SMSC retries)."""
+
+    name = "standin"
+
+    def env(self) -> dict:
+        return {"SMS_GATEWAY": "standin", "SMS_STANDIN_URL": self.url,
+                "SMS_WEBHOOK_SECRET": SMS_SECRET}
+
+    def deliver(self, base: str, number: str, text: str) -> bool:
+        try:
+            return self.call("/_standin/inject", {
+                "webhook": base + "/v1/sms/webhook", "secret": SMS_SECRET, "text": text,
+                "from": number}).get("status") == 200
+        except OSError:
+            return False
 
     def __init__(self):
         self.port = free_port()
@@ -127,24 +146,115 @@ class SmsGateway:
         with urllib.request.urlopen(request, timeout=15) as response:
             return json.loads(response.read())
 
-    def sent(self) -> list[dict]:
-        return self.sent_before + self.call("/_standin/sent")["sent"]
+    def sent(self) -> list[tuple[str, str]]:
+        """(number, text) of every SMS the gateway was asked to send, in order."""
+        return [(m["phoneNumbers"][0], m["text"])
+                for m in self.sent_before + self.call("/_standin/sent")["sent"]]
 
     def reset(self) -> None:
         self.sent_before = []
         self.call("/_standin/reset", {})
 
 
+GAMMU_RC = """[gammu]
+device = {root}/phone/
+connection = none
+model = dummy
+
+[smsd]
+service = files
+inboxpath = {root}/inbox/
+outboxpath = {root}/outbox/
+sentsmspath = {root}/sent/
+errorsmspath = {root}/error/
+inboxformat = detail
+outboxformat = detail
+logfile = {root}/smsd.log
+debuglevel = 0
+commtimeout = 1
+receivefrequency = 1
+statusfrequency = 0
+loopsleep = 1
+checksecurity = 0
+checkbattery = 0
+checksignal = 0
+multiparttimeout = 2
+"""
+
+
+class GammuModem:
+    """The production gateway: the real gammu-smsd on Gammu's dummy phone (a directory),
+    files backend. An inbound SMS is put in the phone's memory (`gammu savesms`), as the
+    modem receives it — that works with smsd stopped: the SMS waits in the modem. Replies
+    are written to the outbox by gammu-smsd-inject (also with smsd stopped) and sent when
+    it runs; what was sent is read from its sent folder."""
+
+    name = "gammu"
+
+    def __init__(self, root: str):
+        self.root = root
+        for folder in ("phone", "inbox", "outbox", "sent", "error", "processed"):
+            os.makedirs(os.path.join(root, folder), exist_ok=True)
+        self.rc = os.path.join(root, "smsdrc")
+        with open(self.rc, "w") as f:
+            f.write(GAMMU_RC.format(root=root))
+        self.process = None
+        self.start()
+
+    def env(self) -> dict:
+        return {"SMS_GATEWAY": "gammu", "SMS_GAMMU_CONFIG": self.rc,
+                "SMS_GAMMU_DONE_PATH": os.path.join(self.root, "processed")}
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(["gammu-smsd", "-c", self.rc],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                        start_new_session=True)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+
+    def deliver(self, base: str, number: str, text: str) -> bool:
+        return subprocess.run(["gammu", "-c", self.rc, "savesms", "TEXT", "-folder", "1",
+                               "-unread", "-sender", number, "-textutf8", text],
+                              capture_output=True).returncode == 0
+
+    def down(self) -> bool:
+        return self.process is None or self.process.poll() is not None
+
+    def sent(self) -> list[tuple[str, str]]:
+        from backend.sms.gateways.gammu import parse_backup
+
+        folder = os.path.join(self.root, "sent")
+        out = []
+        for name in sorted(os.listdir(folder)):
+            with open(os.path.join(folder, name), encoding="utf-8", errors="replace") as f:
+                number, text, _ = parse_backup(f.read())
+            out.append((number, text))
+        return out
+
+    def reset(self) -> None:
+        pass
+
+
 class Stack:
     """Every process of the reference deployment, private to this run."""
+
+    def __init__(self, sms_gateway: str = "standin"):
+        self.sms_gateway = sms_gateway
 
     def __enter__(self):
         self.folder = tempfile.mkdtemp(prefix="siaga-chaos-")
         self.pg, self.redis, self.standin = PrivatePostgres(), PrivateRedis(), StandIn()
-        self.sms = SmsGateway()
+        self.sms = GammuModem(os.path.join(self.folder, "gammu")) \
+            if self.sms_gateway == "gammu" else SmsGateway()
         self.env = app_env(self.pg.url, REDIS_URL=self.redis.url, FCM_ENDPOINT=self.standin.url,
-                           SMS_GATEWAY="standin", SMS_STANDIN_URL=self.sms.url,
-                           SMS_WEBHOOK_SECRET=SMS_SECRET, SMS_BACKOFF_CAP_S=4,
+                           **self.sms.env(), SMS_BACKOFF_CAP_S=4,
                            SMS_LIMIT_PER_NUMBER="100000/minute",
                            TRUSTED_PROXIES=1, ESCALATION_SECONDS="default=3600",
                            REGISTRATION_LIMIT_PER_ADDRESS="100000/minute",
@@ -263,7 +373,7 @@ class Faults:
                 "script": [{"status": 429, "retry_after": 1}] * 6 + [{"status": 500}] * 4 +
                           [{"status": 503}] * 2,
                 "unregistered": [token(1)]})
-        elif name == "sms_gateway_down":   # gammu-smsd / the gateway phone stopped
+        elif name in SMS_FAULTS:            # the gateway phone / gammu-smsd stopped
             s.sms.stop()
         elif name == "slow_clients":
             self._stop.clear()
@@ -282,7 +392,7 @@ class Faults:
     def stop(self, name: str) -> None:
         if name == "redis_down":
             self.stack.redis.start()
-        elif name == "sms_gateway_down":
+        elif name in SMS_FAULTS:
             self.stack.sms.start()
         elif name == "slow_clients":
             self._stop.set()
@@ -293,7 +403,9 @@ class Faults:
 
 
 FAULTS = ("none", "worker_kill", "postgres_restart", "redis_down", "fcm_storm", "slow_clients",
-          "sos_flood", "sms_gateway_down")
+          "sos_flood", "sms_gateway_down", "gammu_stopped")
+# SMS gateway faults, and the gateway each needs (gammu_stopped runs on its own stack).
+SMS_FAULTS = {"sms_gateway_down": "standin", "gammu_stopped": "gammu"}
 
 
 def deliver_sms(stack: Stack, messages: list[tuple[str, str]], deadline_s: float = 120
@@ -307,17 +419,13 @@ def deliver_sms(stack: Stack, messages: list[tuple[str, str]], deadline_s: float
         tries = 0
         while time.monotonic() < deadline:
             tries += 1
-            try:
-                answer = stack.sms.call("/_standin/inject", {
-                    "webhook": stack.base + "/v1/sms/webhook", "secret": SMS_SECRET,
-                    "text": text, "from": number})
-                if answer.get("status") == 200:
-                    delivered += 1
-                    break
-            except OSError:
-                pass
+            if stack.sms.deliver(stack.base, number, text):
+                delivered += 1
+                break
             time.sleep(0.2)
-        waited += tries > 1
+        # The stand-in refuses while down (the SMS waits and is retried); the modem takes
+        # it into its memory, where it waits for smsd.
+        waited += tries > 1 or (stack.sms.name == "gammu" and stack.sms.down())
     return delivered, waited
 
 
@@ -358,7 +466,7 @@ def run_fault(stack: Stack, crews: Crews, fault: str, phones_n: int, dispatches_
     faults = Faults(stack, rng)
     operator = Operator(stack.base)
     early_refs: list[str] = []
-    if fault == "sms_gateway_down":
+    if fault in SMS_FAULTS:
         stack.sms.reset()
         for i, phone in enumerate(phones[: max(2, phones_n // 3)]):
             by_sms += [(f"+628129900{i:04d}", phone.sos_sms(op["id"]))
@@ -367,6 +475,11 @@ def run_fault(stack: Stack, crews: Crews, fault: str, phones_n: int, dispatches_
         # while the gateway is down); the rest waits at the gateway during it.
         early = by_sms[: len(by_sms) // 2]
         result.sms_in, _ = deliver_sms(stack, early)
+        stored_by = time.monotonic() + 60    # a modem's inbox is scanned by the worker
+        while time.monotonic() < stored_by and stack.query(
+                "SELECT count(*) FROM sms_messages WHERE direction = 'in' AND kind = "
+                "'compact'")[0][0] < len(early):
+            time.sleep(0.5)
         early_refs = [f"R-{r:06d}" for r, in stack.query(
             "SELECT DISTINCT report_id FROM sms_messages WHERE direction = 'in' AND kind = "
             "'compact' AND report_id IS NOT NULL")]
@@ -472,19 +585,23 @@ def sms_replies(stack: Stack, result: Result, expected: int, replied_refs: list[
     """Once the outgoing SMS have settled: one automatic reply per SOS that came by SMS and
     each operator's reply, at the gateway exactly once (by report number)."""
     settled_by = time.monotonic() + 90
+    while time.monotonic() < settled_by and stack.query(   # SMS still in a modem's inbox
+            "SELECT count(*) FROM sms_messages WHERE direction = 'in' AND kind = "
+            "'compact'")[0][0] < expected:
+        time.sleep(0.5)
     while time.monotonic() < settled_by:
         waiting = stack.query("SELECT count(*) FROM sms_messages WHERE direction = 'out' "
-                              "AND status IN ('queued', 'sending')")[0][0]
+                              "AND status IN ('queued', 'sending', 'submitted')")[0][0]
         if not waiting:
             break
         time.sleep(1)
     if result.sms_in != expected:
         result.notes.append(f"{expected - result.sms_in} SMS never delivered inbound")
     refs, answers = {}, {}
-    for message in stack.sms.sent():
-        found = re.search(r"R-\d+", message["text"])
+    for _, text in stack.sms.sent():
+        found = re.search(r"R-\d+", text)
         if found:
-            counts = answers if message["text"].startswith("Chaos balasan") else refs
+            counts = answers if text.startswith("Chaos balasan") else refs
             counts[found.group()] = counts.get(found.group(), 0) + 1
     if operator_replied != len(replied_refs):
         result.notes.append(f"{len(replied_refs) - operator_replied} operator replies refused")
@@ -502,17 +619,23 @@ def sms_replies(stack: Stack, result: Result, expected: int, replied_refs: list[
         result.notes.append(f"{len(replied_reports)} reports from {expected} SOS SMS")
         result.sms_replies_lost += max(0, expected - len(replied_reports))
     failed = stack.query("SELECT count(*) FROM sms_messages WHERE direction = 'out' AND "
-                         "status NOT IN ('sent', 'submitted')")[0][0]
+                         "status <> 'sent'")[0][0]
     if failed:
         result.notes.append(f"{failed} outgoing SMS not sent")
 
 
 def run(faults=FAULTS, phones: int = 200, dispatches: int = 5, seed: int = 2026) -> list[Result]:
-    with Stack() as stack:
-        units = Operator(stack.base).get("/v1/operator/units").json()["units"]
-        crews = Crews(stack.base, units)
-        return [run_fault(stack, crews, fault, phones, dispatches, seed + i)
-                for i, fault in enumerate(faults)]
+    results = []
+    for gateway in ("standin", "gammu"):   # gammu_stopped needs the modem: its own stack
+        mine = [(i, f) for i, f in enumerate(faults) if SMS_FAULTS.get(f, "standin") == gateway]
+        if not mine:
+            continue
+        with Stack(gateway) as stack:
+            units = Operator(stack.base).get("/v1/operator/units").json()["units"]
+            crews = Crews(stack.base, units)
+            results += [(i, run_fault(stack, crews, fault, phones, dispatches, seed + i))
+                        for i, fault in mine]
+    return [r for _, r in sorted(results, key=lambda pair: pair[0])]
 
 
 def table(results: list[Result]) -> str:

@@ -33,3 +33,15 @@ def test_sms_gateway_down_mid_run_loses_no_sms_and_stores_nothing_twice():
     # The fault struck both ways: SMS waited at the gateway, replies needed retries.
     assert result.sms_waited > 0 and result.sms_retried > 0, result
     assert not result.notes, result
+
+
+def test_gammu_smsd_stopped_mid_run_loses_no_sms_and_stores_nothing_twice():
+    # The production gateway: the real gammu-smsd (dummy phone) stopped mid-run. SMS that
+    # reach the modem meanwhile wait in it; replies wait in its outbox; both go when it runs.
+    (result,) = run(faults=("gammu_stopped",), phones=9, dispatches=1, seed=11)
+    print("\n" + table([result]))
+    assert result.sent > 0 and result.stored == result.sent, result
+    assert result.lost == 0 and result.duplicated == 0, result
+    assert result.sms_in > 0 and result.sms_replied == result.sms_in, result
+    assert result.sms_replies_lost == 0 and result.sms_replies_duplicated == 0, result
+    assert result.sms_waited > 0 and not result.notes, result

@@ -9,23 +9,28 @@ neither configured, nothing passes (401, nothing written).
 Once authenticated and readable (a form-encoded UTF-8 body of at most MAX_BODY bytes), the
 answer is ALWAYS 200: the sender does not retry meaningfully, so a malformed AML is stored
 refused (visible to operators, counted) and answered `accepted: false` — never a 4xx/5xx
-that would only lose it. It takes the AML-by-SMS path (backend/sms/service.py
+that would only lose it. With the database away it is spooled to disk and answered 202
+(backend/sms/aml_spool.py). It takes the AML-by-SMS path (backend/sms/service.py
 receive_aml_https → handle_inbound → aml_match): attached to the voice-call report of the
 same number within AML_MATCH_WINDOW_MIN, or held until the operator creates it.
 """
 from __future__ import annotations
 
 import ipaddress
+import logging
 
 from flask import current_app, request
+from sqlalchemy.exc import SQLAlchemyError
 
 from backend.errors import ApiError, PayloadTooLarge, Unauthorized
 from backend.extensions import Blueprint, db
+from backend.sms.aml_spool import spool
 from backend.sms.gateways.webhook import verify_signature
 from backend.sms.schemas import AmlHttpsForm, AmlHttpsResult
 from backend.sms.service import MAX_TEXT, receive_aml_https
 
 MAX_BODY = MAX_TEXT
+log = logging.getLogger(__name__)
 
 blp = Blueprint("aml", __name__, url_prefix="/v1/aml",
                 description="Advanced Mobile Location over HTTPS (the mobile network "
@@ -73,6 +78,9 @@ def sent_by_the_network_operator():
     {"in": "header", "name": "X-Timestamp", "required": False, "schema": {"type": "string"},
      "description": "Unix seconds; within AML_HTTPS_MAX_SKEW_S of the server's clock"}])
 @blp.response(200, AmlHttpsResult)
+@blp.alt_response(202, schema=AmlHttpsResult, description=(
+    "The database is unavailable: the AML is kept on disk (result `spooled`) and stored, "
+    "matched or held, when it returns."))
 @blp.errors({400: "bad_request", 401: "bad_signature", 413: "payload_too_large"})
 def aml_https():
     """One AML location: stored once (a redelivery of the same AML is `duplicate`), matched
@@ -88,8 +96,15 @@ def aml_https():
     if not text.strip():
         raise ApiError("The body is empty: an AML delivery is form-encoded key=value pairs.",
                        code="bad_request")
-    row, result = receive_aml_https(text)
-    db.session.commit()
+    try:
+        row, result = receive_aml_https(text)
+        db.session.commit()
+    except SQLAlchemyError as exc:
+        # The database is away: keep it on disk, answer 202, store it when it returns.
+        db.session.rollback()
+        log.warning("AML spooled, database unavailable: %s", exc)
+        spool(text)
+        return {"accepted": True, "result": "spooled", "sms_id": None, "error": None}, 202
     error = (row.parse or {}).get("error") if row is not None and row.error_code else None
     return {"accepted": result in ("attached", "held", "duplicate"), "result": result,
             "sms_id": row.id if row is not None else None,

@@ -119,6 +119,12 @@ SETTINGS: tuple[Setting, ...] = (
             "Comma-separated addresses or networks (CIDR) the operator's AML endpoint posts "
             "from; empty = any. Every check that is configured must pass; with neither this "
             "nor AML_HTTPS_SECRET set the endpoint refuses everything (401)."),
+    Setting("AML_SPOOL_DIR", str, "",
+            "Where an AML HTTPS delivery is kept while the database is unavailable (it is "
+            "answered 202 and stored when the database returns). Empty = aml_spool in the "
+            "instance folder. Per host: keep it on a persistent volume."),
+    Setting("AML_SPOOL_RETRY_S", float, 2.0,
+            "How often spooled AML deliveries are retried while the database is away."),
     Setting("AML_HTTPS_MAX_SKEW_S", int, 900,
             "An AML HTTPS delivery whose X-Timestamp is further than this from our clock is "
             "refused (replay window; a redelivery is the same AML and stored once). 0 = no "

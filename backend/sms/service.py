@@ -261,18 +261,21 @@ def webhook_event(event: dict) -> dict:
     return {"stored": False, "sms_id": None}
 
 
-def receive_aml_https(body: str) -> tuple[SmsMessage | None, str]:
+def receive_aml_https(body: str, received_at: datetime | None = None
+                      ) -> tuple[SmsMessage | None, str]:
     """One AML delivery of the mobile network operator's HTTPS endpoint (ETSI TS 103 625),
     its form-encoded body already authenticated and decoded. Stored like an inbound SMS of
     the pseudo-gateway `aml_https` — through receive() and handle_inbound(), so it is matched
     to the caller's call report or held exactly as an AML SMS is. The dedup key is the hash
     of the sorted form: the same AML delivered twice is stored once. The caller commits.
-    Returns (the new row or None for a redelivery, the result: attached | held | refused |
-    blocked | failed | duplicate)."""
+    `received_at`: when it reached us, if earlier (spooled while the database was down:
+    backend/sms/aml_spool.py). Returns (the new row or None for a redelivery, the result:
+    attached | held | refused | blocked | failed | duplicate)."""
     pairs = sorted(parse_qsl(body, keep_blank_values=True))
     key = hashlib.sha256(urlencode(pairs).encode()).hexdigest()
     number = next((v for k, v in pairs if k == "device_number"), "")
-    row = receive(Inbound(f"sha256:{key}", number, body, utcnow()), gateway_name=AML_HTTPS)
+    row = receive(Inbound(f"sha256:{key}", number, body, received_at or utcnow()),
+                  gateway_name=AML_HTTPS)
     if row is None:
         return None, "duplicate"
     if row.status in ("blocked", "failed"):

@@ -196,3 +196,55 @@ def test_no_location_aml_is_stored_without_a_point(client, staff):
     assert body["accepted"] and body["result"] == "held"
     (fix,) = _fixes()
     assert fix.lat is None and fix.method == "none"
+
+
+def test_database_down_the_aml_is_spooled_answered_202_and_stored_when_it_returns(
+        app, client, staff, monkeypatch, tmp_path):
+    import api.aml
+    from backend.sms import aml_spool
+    from backend.sms.service import receive_aml_https
+
+    monkeypatch.setitem(app.config, "AML_SPOOL_DIR", str(tmp_path / "spool"))
+    monkeypatch.setitem(app.config, "AML_SPOOL_RETRY_S", 3600)   # drained by hand below
+    monkeypatch.setattr(aml_spool, "_THREADS", {})
+
+    def database_down(body, received_at=None):
+        raise sa.exc.OperationalError("INSERT", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(api.aml, "receive_aml_https", database_down)
+    console = Console(client, "operator1")
+    aml = form()
+    response = post(client, aml)
+    assert response.status_code == 202, response.get_json()
+    assert response.get_json() == {"accepted": True, "result": "spooled", "sms_id": None,
+                                   "error": None}
+    assert post(client, aml).status_code == 202               # a redelivery: one file
+    assert len(aml_spool.spooled(app)) == 1 and _rows() == []
+
+    monkeypatch.setattr(api.aml, "receive_aml_https", receive_aml_https)  # back
+    ref = _call(console)
+    with app.app_context():
+        assert aml_spool.drain() == 1
+    assert aml_spool.spooled(app) == []
+    (fix,) = _fixes()
+    assert Report(id=fix.report_id).ref == ref and fix.transport == "https"
+    with app.app_context():
+        assert aml_spool.drain() == 0
+    # Delivered again once the database is back: the same AML, stored once.
+    assert post(client, aml).get_json()["result"] == "duplicate" and len(_fixes()) == 1
+
+
+def test_the_spool_drainer_thread_stores_what_waits(app, client, staff, monkeypatch, tmp_path):
+    from backend.sms import aml_spool
+
+    monkeypatch.setitem(app.config, "AML_SPOOL_DIR", str(tmp_path / "spool"))
+    monkeypatch.setitem(app.config, "AML_SPOOL_RETRY_S", 0.05)
+    monkeypatch.setattr(aml_spool, "_THREADS", {})
+    with app.test_request_context():
+        aml_spool.spool(urlencode(form()))
+    deadline = time.monotonic() + 10
+    while aml_spool.spooled(app) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert aml_spool.spooled(app) == []
+    (fix,) = _fixes()
+    assert fix.report_id is None and fix.number == CALLER       # held, as any AML

@@ -122,7 +122,9 @@ def handle_inbound(message: SmsMessage) -> str:
     `message.rate_limited` set (their reports are to be stored flagged, like a flood).
 
     Today it classifies and records the result on the row:
-      kind  "aml"      parse = the AmlLocation fields          (backend/sms/aml.py)
+      kind  "aml"      parse = the AmlLocation fields          (backend/sms/aml.py; an
+                       AML SMS, or an AML HTTPS delivery: gateway aml_https, its form
+                       body as the text)
             "compact"  parse = {"op": the report.create op, "device_id", "verified"}
                        verified against the device's key      (backend/sms/compact.py)
             "text"     parse = category, confidence, desa, candidates, kecamatan

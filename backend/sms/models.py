@@ -35,7 +35,7 @@ class SmsMessage(db.Model):
     direction: Mapped[str] = mapped_column(sa.String(3))
     number: Mapped[str] = mapped_column(sa.String(40))      # E.164 when it parses, else as sent
     text: Mapped[str] = mapped_column(sa.Text)
-    gateway: Mapped[str] = mapped_column(sa.String(16))     # gammu | webhook | standin
+    gateway: Mapped[str] = mapped_column(sa.String(16))  # gammu | webhook | standin | aml_https
     gateway_id: Mapped[str | None] = mapped_column(sa.String(200))
     status: Mapped[str] = mapped_column(sa.String(12))
     kind: Mapped[str | None] = mapped_column(sa.String(10))

@@ -58,8 +58,8 @@ class Unit(db.Model):
     )
     __mapper_args__ = {"eager_defaults": False}
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    regency_id: Mapped[int] = mapped_column(sa.ForeignKey("regencies.id"))
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    regency_id: Mapped[int] = mapped_column(sa.ForeignKey("regencies.id"), primary_key=True)
     agency_id: Mapped[int] = mapped_column(sa.ForeignKey("agencies.id"), index=True)
     name: Mapped[str] = mapped_column(sa.String(120))
     call_sign: Mapped[str] = mapped_column(sa.String(40))

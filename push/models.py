@@ -27,6 +27,8 @@ class PushOutbox(db.Model):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     regency_id: Mapped[int] = mapped_column(sa.ForeignKey("regencies.id"), primary_key=True)
+    # Database key (id, regency_id) for sharding (docs/SCALE.md); the ORM's identity is id.
+    __mapper_args__ = {"primary_key": [id]}
     dispatch_id: Mapped[int] = mapped_column(BigId)
     device_id: Mapped[int]
     status: Mapped[str] = mapped_column(sa.String(12), default="queued")

@@ -21,6 +21,8 @@ class SyncOp(db.Model):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     regency_id: Mapped[int] = mapped_column(sa.ForeignKey("regencies.id"), primary_key=True)
+    # Database key (id, regency_id) for sharding (docs/SCALE.md); the ORM's identity is id.
+    __mapper_args__ = {"primary_key": [id]}
     device_id: Mapped[int]
     op_id: Mapped[str] = mapped_column(sa.String(36))
     op_type: Mapped[str] = mapped_column(sa.String(40))

@@ -15,6 +15,8 @@ class AuditEvent(db.Model):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     regency_id: Mapped[int] = mapped_column(sa.ForeignKey("regencies.id"), primary_key=True)
+    # Database key (id, regency_id) for sharding (docs/SCALE.md); the ORM's identity is id.
+    __mapper_args__ = {"primary_key": [id]}
     at: Mapped[datetime] = mapped_column(UTCDateTime)            # server time
     device_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the device's own clock
     actor_type: Mapped[str] = mapped_column(sa.String(16))       # device | user | system

@@ -25,6 +25,8 @@ class Device(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     regency_id: Mapped[int] = mapped_column(sa.ForeignKey("regencies.id"),
                                             primary_key=True, index=True)
+    # Database key (id, regency_id) for sharding (docs/SCALE.md); the ORM's identity is id.
+    __mapper_args__ = {"primary_key": [id]}
     kind: Mapped[str] = mapped_column(sa.String(16), default="citizen")
     platform: Mapped[str] = mapped_column(sa.String(16))
     app_version: Mapped[str] = mapped_column(sa.String(40))

@@ -34,6 +34,8 @@ class EvaluationReport(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     regency_id: Mapped[int] = mapped_column(sa.ForeignKey("regencies.id"), primary_key=True)
+    # Database key (id, regency_id) for sharding (docs/SCALE.md); the ORM's identity is id.
+    __mapper_args__ = {"primary_key": [id]}
     period_kind: Mapped[str] = mapped_column(sa.String(8))
     period_start: Mapped[datetime] = mapped_column(UTCDateTime)
     period_end: Mapped[datetime] = mapped_column(UTCDateTime)

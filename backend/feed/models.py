@@ -22,6 +22,8 @@ class Change(db.Model):
     # SQLite transactions are serialised). Filled by the database, never by Python.
     txid: Mapped[int] = mapped_column(sa.BigInteger, server_default=sa.FetchedValue())
     regency_id: Mapped[int] = mapped_column(sa.ForeignKey("regencies.id"), primary_key=True)
+    # Database key (id, regency_id) for sharding (docs/SCALE.md); the ORM's identity is seq.
+    __mapper_args__ = {"primary_key": [seq]}
     device_id: Mapped[int | None]  # audience
     type: Mapped[str] = mapped_column(sa.String(40))
     data: Mapped[dict] = mapped_column(JSONDoc)

@@ -21,6 +21,8 @@ class GuideVersion(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     regency_id: Mapped[int] = mapped_column(sa.ForeignKey("regencies.id"), primary_key=True)
+    # Database key (id, regency_id) for sharding (docs/SCALE.md); the ORM's identity is id.
+    __mapper_args__ = {"primary_key": [id]}
     version: Mapped[int]                    # 1, 2, 3 … per regency (0 is the built-in text)
     published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     author_id: Mapped[int]

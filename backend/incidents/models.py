@@ -41,10 +41,11 @@ class Incident(db.Model):
                                      "first_channel"]),
         sa.Index("ix_incidents_location", "location", postgresql_using="gist"),  # PostgreSQL only
     )
-    __mapper_args__ = {"eager_defaults": False}
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     regency_id: Mapped[int] = mapped_column(sa.ForeignKey("regencies.id"), primary_key=True)
+    # Database key (id, regency_id) for sharding (docs/SCALE.md); the ORM's identity is id.
+    __mapper_args__ = {"eager_defaults": False, "primary_key": [id]}
     category: Mapped[str] = mapped_column(sa.String(32))
     priority: Mapped[int] = mapped_column(default=2)
     status: Mapped[str] = mapped_column(sa.String(16), default="open")

@@ -59,11 +59,11 @@ class Report(db.Model):
         sa.CheckConstraint("lat IS NULL OR (lat BETWEEN -90 AND 90)", name="lat_range"),
         sa.CheckConstraint("lon IS NULL OR (lon BETWEEN -180 AND 180)", name="lon_range"),
     )
-    # Never fetch server-generated columns after INSERT: `location` exists only on PostgreSQL.
-    __mapper_args__ = {"eager_defaults": False}
-
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     regency_id: Mapped[int] = mapped_column(sa.ForeignKey("regencies.id"), primary_key=True)
+    # Never fetch server-generated columns after INSERT: `location` exists only on PostgreSQL.
+    # Database key (id, regency_id) for sharding (docs/SCALE.md); the ORM's identity is id.
+    __mapper_args__ = {"eager_defaults": False, "primary_key": [id]}
     device_id: Mapped[int | None] = mapped_column(index=True)
     client_op_id: Mapped[str | None] = mapped_column(sa.String(36))
     category: Mapped[str] = mapped_column(sa.String(32))

@@ -35,6 +35,8 @@ class SmsMessage(db.Model):
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     regency_id: Mapped[int] = mapped_column(sa.ForeignKey("regencies.id"),
                                             primary_key=True, index=True)
+    # Database key (id, regency_id) for sharding (docs/SCALE.md); the ORM's identity is id.
+    __mapper_args__ = {"primary_key": [id]}
     direction: Mapped[str] = mapped_column(sa.String(3))
     number: Mapped[str] = mapped_column(sa.String(40))      # E.164 when it parses, else as sent
     text: Mapped[str] = mapped_column(sa.Text)
@@ -67,6 +69,8 @@ class BlockedNumber(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     regency_id: Mapped[int] = mapped_column(sa.ForeignKey("regencies.id"), primary_key=True)
+    # Database key (id, regency_id) for sharding (docs/SCALE.md); the ORM's identity is id.
+    __mapper_args__ = {"primary_key": [id]}
     number: Mapped[str] = mapped_column(sa.String(40))
     reason: Mapped[str] = mapped_column(sa.String(300))
     blocked_by: Mapped[int]
@@ -89,6 +93,8 @@ class AmlFix(db.Model):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     regency_id: Mapped[int] = mapped_column(sa.ForeignKey("regencies.id"), primary_key=True)
+    # Database key (id, regency_id) for sharding (docs/SCALE.md); the ORM's identity is id.
+    __mapper_args__ = {"primary_key": [id]}
     report_id: Mapped[int | None] = mapped_column(BigId, index=True)
     sms_id: Mapped[int | None] = mapped_column(BigId)
     number: Mapped[str] = mapped_column(sa.String(40))      # the caller's, E.164

@@ -149,7 +149,6 @@ def test_the_orm_keeps_its_identity_on_id():
 # Citus they are a unique-index probe on every shard (docs/SCALE.md, "Cross-shard").
 IDENTITY_LOOKUPS = {
     "device key": re.compile(r"FROM devices\s+WHERE devices\.key_hash = ", re.S),
-    "session user": re.compile(r"FROM users\s+WHERE users\.id = ", re.S),
 }
 TABLE_NAMES = re.compile(r"\b(?:FROM|JOIN|INTO|UPDATE)\s+\"?(\w+)", re.I)
 
@@ -193,8 +192,8 @@ def _cross_shard(statements: list[str]) -> tuple[list[str], set[str]]:
 
 def test_hot_paths_are_single_shard(client, staff):
     """The single SOS (sync report.create), the operator's inbox and the supervisor's board:
-    every statement on a distributed table is routed by regency_id, except the identity
-    lookups named above."""
+    every statement on a distributed table is routed by regency_id, except the device key
+    lookup (the console session carries its user's regency)."""
     key = register(client)
     sync(client, key)  # the first sync: cursor set up, nothing of it counted
     with _statements() as seen:
@@ -210,13 +209,13 @@ def test_hot_paths_are_single_shard(client, staff):
         assert inbox.status_code == 200 and len(inbox.get_json()["reports"]) == 1
     unrouted, lookups = _cross_shard(seen)
     assert any("FROM reports" in s for s in seen)
-    assert unrouted == [] and lookups <= {"session user"}, unrouted
+    assert unrouted == [] and lookups == set(), unrouted
 
     supervisor = Console(client, "supervisor")
     with _statements() as seen:
         assert supervisor.get("/v1/operator/board").status_code == 200
     unrouted, lookups = _cross_shard(seen)
-    assert unrouted == [] and lookups <= {"session user"}, unrouted
+    assert unrouted == [] and lookups == set(), unrouted
 
 
 def test_the_routing_check_tells_a_cross_shard_statement():

@@ -13,17 +13,14 @@ rewritten.
 rows by id alone (the ORM's identity is `id`).
 
 SQLite (the embedded profile, one regency per file, never sharded) keeps its simple
-primary and foreign keys — a composite key there would cost SQLite its rowid id — and takes the
-same unique constraints (ON CONFLICT targets name them on both databases). Its batch copy of
-`reports` drops the 0014 triggers, which are re-created.
+primary and foreign keys — a composite key there would cost SQLite its rowid id — and gains
+the same unique keys as unique indexes beside the old constraints (ON CONFLICT targets name
+the new column sets on both databases); no table is copied, so the 0014 triggers stay.
 
 Revision ID: 0015_citus
 Revises: 0014_kpi_speed
 Create Date: 2026-11-29
 """
-import importlib.util
-import os
-
 import sqlalchemy as sa
 from alembic import op
 
@@ -80,15 +77,6 @@ UNIQUES = {
                    "uq_aml_fixes_sms_id_regency_id", ["sms_id", "regency_id"])],
 }
 ACTIVE_DISPATCH_SQL = "status IN ('pending', 'notified', 'acknowledged', 'en_route', 'on_scene')"
-
-
-def _kpi_speed():
-    """Migration 0014's module (its reports triggers), loaded by path."""
-    path = os.path.join(os.path.dirname(__file__), "2026_11_29_0014_kpi_speed.py")
-    spec = importlib.util.spec_from_file_location("migration_0014_kpi_speed", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _fk_name(table, column, parent):
@@ -150,19 +138,31 @@ def _downgrade_postgres():
         op.create_foreign_key(_fk_name(table, column, parent), table, parent, [column], ["id"])
 
 
-def _swap_sqlite_uniques(new_side: bool):
-    kpi = _kpi_speed()
-    kpi.drop_triggers()
+def _sqlite_index_name(new: str) -> str:
+    # uq_sms_gateway_id keeps its name on PostgreSQL; on SQLite the old constraint stays.
+    return new if new != "uq_sms_gateway_id" else "uq_sms_gateway_id_regency_id"
+
+
+def _upgrade_sqlite():
+    """Unique indexes with regency_id beside the old constraints, which stay: SQLite cannot
+    drop a table's constraint without copying the table, and copying a table that other rows
+    reference is refused inside the migration's transaction (foreign keys are on). Each old
+    constraint is as strict as its new index (a device, gateway or SMS has one regency), and
+    an ON CONFLICT naming the new index is checked against it first."""
     for table, changes in UNIQUES.items():
-        with op.batch_alter_table(table, recreate="always") as batch:
-            for old, old_columns, new, new_columns in changes:
-                drop, create = (old, (new, new_columns)) if new_side else (new, (old, old_columns))
-                batch.drop_constraint(drop, type_="unique")
-                batch.create_unique_constraint(*create)
-    kpi.create_triggers()
+        for _, _, new, columns in changes:
+            op.create_index(_sqlite_index_name(new), table, columns, unique=True)
     op.drop_index("uq_dispatches_unit_active", table_name="dispatches")
-    op.create_index("uq_dispatches_unit_active", "dispatches",
-                    ["unit_id", "regency_id"] if new_side else ["unit_id"],
+    op.create_index("uq_dispatches_unit_active", "dispatches", ["unit_id", "regency_id"],
+                    unique=True, sqlite_where=sa.text(ACTIVE_DISPATCH_SQL))
+
+
+def _downgrade_sqlite():
+    for table, changes in UNIQUES.items():
+        for _, _, new, _ in changes:
+            op.drop_index(_sqlite_index_name(new), table_name=table)
+    op.drop_index("uq_dispatches_unit_active", table_name="dispatches")
+    op.create_index("uq_dispatches_unit_active", "dispatches", ["unit_id"],
                     unique=True, sqlite_where=sa.text(ACTIVE_DISPATCH_SQL))
 
 
@@ -170,11 +170,11 @@ def upgrade():
     if op.get_bind().dialect.name == "postgresql":
         _upgrade_postgres()
     else:
-        _swap_sqlite_uniques(new_side=True)
+        _upgrade_sqlite()
 
 
 def downgrade():
     if op.get_bind().dialect.name == "postgresql":
         _downgrade_postgres()
     else:
-        _swap_sqlite_uniques(new_side=False)
+        _downgrade_sqlite()

@@ -226,3 +226,44 @@ def test_the_routing_check_tells_a_cross_shard_statement():
     assert not _cross_shard(["SELECT 1 FROM reports WHERE reports.regency_id = ?"])[0]
     assert not _cross_shard(["INSERT INTO changes (regency_id, type) VALUES (?, ?)"])[0]
     assert not _cross_shard(["SELECT code FROM areas WHERE areas.code = ?"])[0]  # reference
+
+
+# ------------------------------------------------------------------ every row's regency
+
+def _regencies_of(table: str, where: str, **params) -> set[int]:
+    return {r for r, in _rows(f"SELECT DISTINCT regency_id FROM {table} WHERE {where}", **params)}
+
+
+def test_rows_take_their_regency_from_the_device_or_user_not_the_deployment(app, client, staff):
+    """The deployment's regency (DEFAULT_REGENCY, 1606) is where phones register; every row
+    after that takes its regency from its parent — the device, the signed-in user — so a
+    phone or an operator of Banyuasin (1607) writes only Banyuasin's rows on any server."""
+    from backend.devices.service import register_device
+    from backend.regencies.service import get_regency_by_code
+
+    other = get_regency_by_code("1607").id
+    assert other != get_regency_by_code(app.config["DEFAULT_REGENCY"]).id
+    device, key = register_device(regency_code="1607", platform="android", app_version="1.0.0",
+                                  locale="id")
+    device_id = device.id
+    db.session.commit()  # nothing read after it: SQLite would hold its write lock
+    result = sync(client, key, [create_op()]).get_json()["results"][0]
+    assert result["status"] == "applied"
+    ref = result["ref"]["report"]
+    for table in ("reports", "sync_ops", "changes"):
+        assert _regencies_of(table, "device_id = :d", d=device_id) == {other}, table
+    assert _regencies_of("audit_events", "actor_type = 'device' AND actor_id = :d",
+                         d=str(device_id)) == {other}
+
+    operator = Console(client, "operator1-1607")
+    made = operator.post("/v1/operator/reports", json={
+        "category": "health", "note": "ibu hamil pendarahan", "lat": -2.5, "lon": 104.5,
+        "caller_phone": "+6281200001111"})
+    assert made.status_code == 201, made.get_json()
+    confirmed = operator.post(f"/v1/operator/reports/{ref}/confirm", json={})
+    assert confirmed.status_code in (200, 201), confirmed.get_json()
+    user, = _rows("SELECT id FROM users WHERE username = 'operator1-1607'")[0]
+    assert _regencies_of("reports", "created_by = :u", u=user) == {other}
+    assert _regencies_of("incidents", "created_by = :u", u=user) == {other}
+    assert _regencies_of("audit_events", "actor_type = 'user' AND actor_id = :u",
+                         u=str(user)) == {other}

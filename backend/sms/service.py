@@ -80,7 +80,8 @@ def receive(message: Inbound, *, gateway_name: str) -> SmsMessage | None:
     text = CONTROL_CHARACTERS.sub("", message.text)
     table = SmsMessage.__table__
     new_id = db.session.scalar(
-        insert_ignoring_conflicts(table, "direction", "gateway", "gateway_id").values(
+        insert_ignoring_conflicts(table, "direction", "gateway", "gateway_id",
+                                  "regency_id").values(
             regency_id=_regency_id(), direction="in", number=number,
             text=text[:MAX_TEXT], gateway=gateway_name,
             gateway_id=message.gateway_id[:200], status="received", attempts=0,

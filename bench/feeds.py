@@ -15,6 +15,7 @@ feed — with the count of events that never arrived.
 Two setups in one run:
   threads     every feed on the API's gunicorn (gunicorn.conf.py; FEED_MAX_PER_WORKER=4 per
               process holds the rest off with 429 so phones keep their threads)
+  uncapped    (only on request) as `threads` with the per-process cap lifted: what it is for
   feedserver  nginx routes /v1/operator/feed to gunicorn.feed.conf.py (gevent worker, one
               database poller per process fanning out to every stream)
 
@@ -39,6 +40,7 @@ import requests
 from bench.stack import Gunicorn, PrivatePostgres, app_env, nginx, prepare_database
 
 USERS = ("operator1", "operator2", "supervisor")
+TIMEOUT_S = 20      # an API request still unanswered then counts as an error (and as 20 s)
 
 
 def now_iso() -> str:
@@ -82,12 +84,13 @@ async def read_chunks(reader, headers):
 
 
 class Connection:
-    def __init__(self, port):
-        self.port, self.reader, self.writer = port, None, None
+    def __init__(self, port, address="127.0.0.1"):
+        self.port, self.address, self.reader, self.writer = port, address, None, None
 
     async def request(self, method, path, headers=None, body=b"") -> tuple[int, bytes]:
         if self.writer is None:
-            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+            self.reader, self.writer = await asyncio.open_connection(
+                "127.0.0.1", self.port, local_addr=(self.address, 0))
         head = f"{method} {path} HTTP/1.1\r\nHost: bench\r\nContent-Length: {len(body)}\r\n"
         head += "".join(f"{k}: {v}\r\n" for k, v in (headers or {}).items())
         self.writer.write(head.encode() + b"\r\n" + body)
@@ -126,9 +129,21 @@ class Feeds:
     arrivals: dict = field(default_factory=dict)   # report ref -> [monotonic time per feed]
 
 
-async def open_feed(port, cookie, cursor, feeds: Feeds, opened: asyncio.Event):
+def console_address(i: int) -> str:
+    """Consoles come from call-centre networks of 50 screens each, phones from everywhere:
+    nginx caps connections per address (256), as it should for a carrier's NAT."""
+    return f"127.0.1.{1 + i // 50}"
+
+
+def phone_address(i: int) -> str:
+    return f"127.0.2.{1 + i % 200}"
+
+
+async def open_feed(port, cookie, cursor, feeds: Feeds, opened: asyncio.Event,
+                    address: str = "127.0.0.1"):
     try:
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        reader, writer = await asyncio.open_connection("127.0.0.1", port,
+                                                       local_addr=(address, 0))
     except OSError:
         feeds.failed += 1
         return
@@ -173,8 +188,8 @@ class Api:
 
 async def drive(port, keys, api: Api, seconds: float, sos_rate: float, health_rate: float):
     pool: asyncio.Queue = asyncio.Queue()
-    for _ in range(32):
-        pool.put_nowait(Connection(port))
+    for i in range(32):
+        pool.put_nowait(Connection(port, phone_address(i)))
     cursors = dict.fromkeys(keys)
 
     async def one(kind, n, due):
@@ -190,10 +205,12 @@ async def drive(port, keys, api: Api, seconds: float, sos_rate: float, health_ra
                                            "location": {"lat": -2.88 + n * 1e-5, "lon": 103.84,
                                                         "accuracy_m": 12, "source": "gps"}}}]
                                    }).encode()
-                status, payload = await conn.request("POST", "/v1/sync", {
-                    "Authorization": f"Bearer {key}", "Content-Type": "application/json"}, body)
+                status, payload = await asyncio.wait_for(conn.request("POST", "/v1/sync", {
+                    "Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+                    body), TIMEOUT_S)
             else:
-                status, payload = await conn.request("GET", "/v1/health")
+                status, payload = await asyncio.wait_for(conn.request("GET", "/v1/health"),
+                                                         TIMEOUT_S)
             done = time.monotonic()
             api.latencies[kind].append(done - due)
             if status != 200:
@@ -205,8 +222,10 @@ async def drive(port, keys, api: Api, seconds: float, sos_rate: float, health_ra
                     ref = (result.get("ref") or {}).get("report")
                     if ref:
                         api.stored[ref] = done
-        except (ConnectionError, asyncio.IncompleteReadError, OSError):
+        except (ConnectionError, asyncio.IncompleteReadError, OSError, asyncio.TimeoutError):
             api.errors[kind] += 1
+            api.latencies[kind].append(time.monotonic() - due)   # a failure is slow too
+            conn.close()
         finally:
             pool.put_nowait(conn)
 
@@ -227,7 +246,7 @@ async def phase(port, cookies, cursor, keys, k, args) -> dict:
     feeds, api = Feeds(), Api()
     opened = asyncio.Event()
     tasks = [asyncio.create_task(open_feed(port, cookies[i % len(cookies)], cursor, feeds,
-                                           opened)) for i in range(k)]
+                                           opened, console_address(i))) for i in range(k)]
     settle = time.monotonic() + 15
     while feeds.accepted + feeds.refused + feeds.failed < k and time.monotonic() < settle:
         await asyncio.sleep(0.1)
@@ -270,7 +289,9 @@ def rss_mb(server: Gunicorn) -> float:
 
 def run_setup(setup: str, pg: PrivatePostgres, args) -> list[dict]:
     folder = tempfile.mkdtemp(prefix=f"siaga-feeds-{setup}-")
-    env = app_env(pg.url, TRUSTED_PROXIES=1, FEED_MAX_PER_USER=100000,
+    # uncapped: what the per-process cap prevents (feeds take every API thread).
+    cap = {"FEED_MAX_PER_WORKER": 100000} if setup == "uncapped" else {}
+    env = app_env(pg.url, TRUSTED_PROXIES=1, FEED_MAX_PER_USER=100000, **cap,
                   WEB_WORKERS=args.web_workers,
                   REGISTRATION_LIMIT_PER_ADDRESS="1000000/minute",
                   REGISTRATION_LIMIT_GLOBAL="1000000/minute")

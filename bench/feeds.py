@@ -242,7 +242,7 @@ async def drive(port, keys, api: Api, seconds: float, sos_rate: float, health_ra
         pool.get_nowait().close()
 
 
-async def phase(port, cookies, cursor, keys, k, args) -> dict:
+async def phase(port, cookies, cursor, keys, k, args, servers=()) -> dict:
     feeds, api = Feeds(), Api()
     opened = asyncio.Event()
     tasks = [asyncio.create_task(open_feed(port, cookies[i % len(cookies)], cursor, feeds,
@@ -251,7 +251,9 @@ async def phase(port, cookies, cursor, keys, k, args) -> dict:
     while feeds.accepted + feeds.refused + feeds.failed < k and time.monotonic() < settle:
         await asyncio.sleep(0.1)
     await asyncio.sleep(1.0)      # the streams' first reads are done
+    cpu_before = [cpu_s(server) for server in servers]
     await drive(port, keys, api, args.seconds, args.sos_rate, args.health_rate)
+    cpu = [cpu_s(server) - before for server, before in zip(servers, cpu_before)]
     await asyncio.sleep(3.0)      # the last events reach every feed
     open_feeds = feeds.accepted - feeds.ended
     for task in tasks:
@@ -273,7 +275,25 @@ async def phase(port, cookies, cursor, keys, k, args) -> dict:
             "health_p99": ms(percentile(api.latencies["health"], 0.99)),
             "delivery_p50": ms(percentile(delivery, 0.5)) if delivery else None,
             "delivery_p99": ms(percentile(delivery, 0.99)) if delivery else None,
-            "missing": missing}
+            "missing": missing,
+            # CPU of the API's gunicorn and of the feed server, as a share of one core
+            "api_cpu": cpu[0] / args.seconds if cpu else None,
+            "feed_cpu": cpu[1] / args.seconds if len(cpu) > 1 else None}
+
+
+def cpu_s(server: Gunicorn | None) -> float:
+    """CPU seconds (user + system) used so far by a gunicorn master and its workers."""
+    if server is None:
+        return 0.0
+    total = 0
+    for pid in [server.process.pid, *server.workers()]:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError):
+            pass
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def rss_mb(server: Gunicorn) -> float:
@@ -310,7 +330,8 @@ def run_setup(setup: str, pg: PrivatePostgres, args) -> list[dict]:
             for k in args.feeds:
                 inbox = requests.get(base + "/v1/operator/inbox", timeout=30,
                                      headers={"Cookie": cookies[0]}).json()
-                row = asyncio.run(phase(port, cookies, inbox["cursor"], keys, k, args))
+                row = asyncio.run(phase(port, cookies, inbox["cursor"], keys, k, args,
+                                        (web, feed)))
                 row["setup"] = setup
                 row["feed_rss_mb"] = rss_mb(feed) if feed else None
                 rows.append(row)
@@ -325,17 +346,22 @@ def run_setup(setup: str, pg: PrivatePostgres, args) -> list[dict]:
 
 
 HEADER = (f"{'setup':<11}{'K':>5}{'held':>6}{'429':>6}{'SOS p50':>9}{'SOS p99':>9}"
-          f"{'×K=0':>6}{'health p99':>11}{'feed p50':>9}{'feed p99':>9}{'missing':>8}"
-          f"{'errors':>7}")
+          f"{'×K=0':>7}{'health p99':>11}{'feed p50':>9}{'feed p99':>9}{'missing':>8}"
+          f"{'errors':>7}{'API cpu':>8}{'feed cpu':>9}")
 
 
 def print_row(row, rows):
     base = next((r for r in rows if r["setup"] == row["setup"] and r["K"] == 0), row)
     fmt = lambda v: "-" if v is None else f"{v:.0f}"  # noqa: E731
     print(f"{row['setup']:<11}{row['K']:>5}{row['accepted']:>6}{row['refused']:>6}"
-          f"{row['sos_p50']:>9.0f}{row['sos_p99']:>9.0f}{row['sos_p99'] / base['sos_p99']:>6.2f}"
+          f"{row['sos_p50']:>9.0f}{row['sos_p99']:>9.0f}{row['sos_p99'] / base['sos_p99']:>7.2f}"
           f"{row['health_p99']:>11.0f}{fmt(row['delivery_p50']):>9}{fmt(row['delivery_p99']):>9}"
-          f"{row['missing']:>8}{row['errors']:>7}", flush=True)
+          f"{row['missing']:>8}{row['errors']:>7}{pct(row['api_cpu']):>8}"
+          f"{pct(row['feed_cpu']):>9}", flush=True)
+
+
+def pct(share):
+    return "-" if share is None else f"{100 * share:.0f}%"
 
 
 def main():

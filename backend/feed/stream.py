@@ -85,7 +85,10 @@ def feed_source(app) -> Source:
     if wakeup == "hub":
         from backend.feed.hub import FeedHub
 
-        return FeedHub(app, poll_s=app.config["FEED_HUB_POLL_MS"] / 1000)
+        poll_ms = app.config["FEED_HUB_POLL_MS"]
+        if not 10 <= poll_ms <= 5000:
+            raise ValueError(f"FEED_HUB_POLL_MS must be 10–5000 ms, not {poll_ms}")
+        return FeedHub(app, poll_s=poll_ms / 1000)
     raise ValueError(f"FEED_WAKEUP must be 'poll' or 'hub', not {wakeup!r}")
 
 

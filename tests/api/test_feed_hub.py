@@ -167,3 +167,20 @@ def test_the_hub_never_skips_a_change_of_a_transaction_still_running(app, hub, r
         time.sleep(0.1)
     assert sorted(_names(batch)) == ["fast", "slow"]
     assert hub.read(regency_id, cursor)[0] == []
+
+
+def test_config_swaps_only_the_wakeup():
+    from backend import create_app
+    from backend.feed.stream import PollingSource
+
+    def source(**settings):
+        app = create_app({"DATABASE_URL": "sqlite://", "TESTING": True, "PUSH_THREAD": False,
+                          **settings})
+        return app.extensions["siaga.feed_source"]
+
+    assert isinstance(source(), PollingSource)                 # the embedded default
+    hub = source(FEED_WAKEUP="hub", FEED_HUB_POLL_MS=100)
+    assert isinstance(hub, FeedHub) and hub.poll_s == 0.1
+    for wrong in ({"FEED_WAKEUP": "push"}, {"FEED_WAKEUP": "hub", "FEED_HUB_POLL_MS": 0}):
+        with pytest.raises(ValueError):
+            source(**wrong)

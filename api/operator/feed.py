@@ -10,6 +10,7 @@ from backend.errors import ApiError
 from backend.extensions import db
 from backend.feed.service import Cursor
 from backend.feed.stream import events
+from backend.metrics.instruments import FEED_STREAMS
 
 
 @blp.route("/feed")
@@ -37,8 +38,10 @@ def feed():
                        details={"limit": refused})
     source = current_app.extensions["siaga.feed_source"]  # FEED_WAKEUP: poll or hub
     source.open(regency_id)
+    FEED_STREAMS.inc()
 
     def release():
+        FEED_STREAMS.dec()
         source.close(regency_id)
         slots.release(user_id)
 

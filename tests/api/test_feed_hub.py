@@ -184,3 +184,16 @@ def test_config_swaps_only_the_wakeup():
     for wrong in ({"FEED_WAKEUP": "push"}, {"FEED_WAKEUP": "hub", "FEED_HUB_POLL_MS": 0}):
         with pytest.raises(ValueError):
             source(**wrong)
+
+
+def test_open_feeds_are_counted_for_the_operators_scrape(client, staff):
+    from backend.metrics.instruments import FEED_STREAMS
+    from tests.helpers import Console
+
+    before = FEED_STREAMS._value.get()
+    Console(client, "operator1")
+    stream = client.get("/v1/operator/feed", buffered=False)
+    assert stream.status_code == 200
+    assert FEED_STREAMS._value.get() == before + 1
+    stream.close()
+    assert FEED_STREAMS._value.get() == before

@@ -173,10 +173,19 @@ SETTINGS: tuple[Setting, ...] = (
             "host:port where `flask worker` serves its own /metrics (alert sends and "
             "escalations happen there in production), e.g. 0.0.0.0:9113. Empty = off."),
     Setting("FEED_MAX_PER_WORKER", int, 4,
-            "Live feeds (server-sent events) one web process serves at once; each holds a "
-            "thread, so keep it below WEB_THREADS (8): the rest stay free for phones."),
+            "Live feeds (server-sent events) one web process serves at once; on gunicorn.conf.py "
+            "each holds a thread, so keep it below WEB_THREADS (8): the rest stay free for "
+            "phones. The feed server (gunicorn.feed.conf.py) holds feeds without threads and "
+            "defaults this to 1000."),
     Setting("FEED_MAX_PER_USER", int, 2,
             "Live feeds one console user may hold open per web process (two tabs)."),
+    Setting("FEED_WAKEUP", str, "poll",
+            "How a live feed learns of new changes: 'poll' = each stream reads the database "
+            "every 0.5 s (the embedded profile; fine for a few consoles); 'hub' = one poller "
+            "per process reads each regency once and wakes every stream from memory (the "
+            "feed server, gunicorn.feed.conf.py, sets it). The stream itself is the same."),
+    Setting("FEED_HUB_POLL_MS", int, 200,
+            "With FEED_WAKEUP=hub: how often the process's one poller reads new changes."),
     Setting("PUBLIC_BASE_URL", str, "",
             "The address citizens reach this server at, e.g. https://112.mubakab.go.id: the "
             "public guide's page (/panduan) and the QR code printed on its poster point "

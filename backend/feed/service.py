@@ -27,8 +27,8 @@ from backend.feed.models import Change
 _CURSOR = re.compile(r"^c1\.(\d{1,19})\.(\d{1,19})$")
 
 
-@dataclass(frozen=True)
-class Cursor:
+@dataclass(frozen=True, order=True)
+class Cursor:  # ordered as the feed is: (txid, seq)
     txid: int = 0
     seq: int = 0
 

@@ -7,6 +7,10 @@ import sqlalchemy.orm  # noqa: F401  (sa.orm.column_property)
 from geoalchemy2 import Geography
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
+# needs_attention below is built at import and resolves the composite keys of the tables
+# it touches: the tables they reference are imported first.
+from backend.accounts.models import User  # noqa: F401
+from backend.devices.models import Device  # noqa: F401
 from backend.db import BigId, UTCDateTime, regency_fk, utcnow
 from backend.dispatches.models import Dispatch
 from backend.extensions import db

@@ -76,6 +76,23 @@ class Gunicorn:
             env=self.env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             start_new_session=True)
         wait_for_port(self.port)
+        self.wait_ready()
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        """Until a worker answers: the master listens before its workers have loaded the app,
+        and a request waiting in the listen backlog meanwhile counts as queued (behind nginx,
+        a phone's request could be shed as overload: backend/overload.py)."""
+        ends = time.monotonic() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/v1/health",
+                                            timeout=timeout) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                if time.monotonic() > ends:
+                    raise
+            time.sleep(0.1)
 
     def workers(self) -> list[int]:
         out = subprocess.run(["pgrep", "-P", str(self.process.pid)], capture_output=True,

@@ -117,6 +117,12 @@ class SurgeResult:
         return Counter(a.outcome for a in self.attempts)
 
     @property
+    def served_rate(self) -> float:
+        """Syncs answered 200 per second while the surge drained (goodput)."""
+        served = sum(1 for a in self.attempts if a.outcome == 200)
+        return served / self.drain_s if self.drain_s else 0.0
+
+    @property
     def max_latency(self) -> float:
         return max((a.latency for a in self.attempts), default=0.0)
 
@@ -135,10 +141,12 @@ class SurgeResult:
             f"Surge: {self.phones} phones, {self.reports} queued reports, arriving within "
             f"{self.window_s:g} s; gunicorn {self.workers} workers × {self.threads} threads, "
             f"{os.cpu_count()} CPUs; graceful overload {'on' if self.shedding else 'OFF'}",
-            f"baseline (closed loop, 16 phones, 1 SOS a request): {self.baseline.rate:.0f} "
-            f"syncs/s, p50 {ms(self.baseline.p50)}, p99 {ms(self.baseline.p99)}",
-            f"offered: {self.phones / self.window_s:.0f} phones/s = "
-            f"{self.phones / self.window_s / max(self.baseline.rate, 1e-9):.2f} × baseline",
+            (f"baseline (closed loop, 16 phones, 1 SOS a request): {self.baseline.rate:.0f} "
+             f"syncs/s, p50 {ms(self.baseline.p50)}, p99 {ms(self.baseline.p99)}"
+             if self.baseline.rate else "baseline: not measured"),
+            f"offered: {self.phones / self.window_s:.0f} phones/s"
+            + (f" = {self.phones / self.window_s / self.baseline.rate:.2f} × baseline"
+               if self.baseline.rate else ""),
             f"requests: {len(self.attempts)} — " + ", ".join(
                 f"{k} × {v}" for k, v in sorted(statuses.items(), key=lambda kv: str(kv[0]))),
             f"503 answers: {statuses.get(503, 0)} (server counted shed: "
@@ -152,7 +160,10 @@ class SurgeResult:
             f"p99 {ms(percentile(served, .99))}, max {ms(max(served, default=0))}",
             f"drain: every queue empty {self.drain_s:.1f} s after the first phone arrived "
             f"({self.drain_s - self.last_arrival_s:.1f} s after the last); "
-            f"{applied_rate:.0f} reports/s",
+            f"{applied_rate:.0f} reports/s"
+            + (f", {self.served_rate:.0f} syncs answered 200/s = "
+               f"{self.served_rate / self.baseline.rate:.2f} × baseline"
+               if self.baseline.rate else ""),
             f"stored: {self.stored} of {self.reports}; lost {self.lost}, duplicated "
             f"{self.duplicated}, phones with ops left {self.phones_left}, results other than "
             f"applied/duplicate {self.not_applied}"
@@ -333,9 +344,9 @@ def run(phones: int = 5000, window_s: float = 60.0, *, shedding: bool = True,
     pg, redis = PrivatePostgres(), PrivateRedis()
     web = None
     try:
+        settings.setdefault("WEB_WORKERS", os.cpu_count() + 1)  # gunicorn.conf.py's default
         env = app_env(pg.url, REDIS_URL=redis.url, REGISTRATION_LIMIT_PER_ADDRESS="1000000/minute",
-                      REGISTRATION_LIMIT_GLOBAL="1000000/minute",
-                      WEB_WORKERS=os.cpu_count() + 1, **settings)  # gunicorn.conf.py's default
+                      REGISTRATION_LIMIT_GLOBAL="1000000/minute", **settings)
         prepare_database(env)
         web = Gunicorn(env)
         result = SurgeResult(phones, window_s, shedding, int(web.env["WEB_WORKERS"]),

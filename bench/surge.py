@@ -10,9 +10,9 @@ saturated it sheds phone requests with 503 + Retry-After (backend/overload.py), 
 phones come back. At the end the database must hold every queued report exactly once and
 every phone's queue must be empty; no request may take longer than the stated bound.
 
-The baseline, measured first in the same run: a closed loop of 16 phones syncing one SOS per
-request back to back — the server's sustained rate. The surge's offered load and its goodput
-are printed as ratios of it.
+The baseline, measured first in the same run: a closed loop of phones (two per server thread,
+so that every thread stays busy) syncing one SOS per request back to back — the server's
+sustained rate. The surge's offered load and its goodput are printed as ratios of it.
 
     ./dev bench surge                          # 5,000 phones within 60 s
     ./dev bench surge --phones 200 --window 5
@@ -86,6 +86,7 @@ class Attempt:
 
 @dataclass
 class Baseline:
+    concurrency: int = 0
     rate: float = 0.0
     p50: float = 0.0
     p99: float = 0.0
@@ -141,7 +142,8 @@ class SurgeResult:
             f"Surge: {self.phones} phones, {self.reports} queued reports, arriving within "
             f"{self.window_s:g} s; gunicorn {self.workers} workers × {self.threads} threads, "
             f"{os.cpu_count()} CPUs; graceful overload {'on' if self.shedding else 'OFF'}",
-            (f"baseline (closed loop, 16 phones, 1 SOS a request): {self.baseline.rate:.0f} "
+            (f"baseline (closed loop, {self.baseline.concurrency} phones at once, 1 SOS a "
+             f"request): {self.baseline.rate:.0f} "
              f"syncs/s, p50 {ms(self.baseline.p50)}, p99 {ms(self.baseline.p99)}"
              if self.baseline.rate else "baseline: not measured"),
             f"offered: {self.phones / self.window_s:.0f} phones/s"
@@ -243,9 +245,11 @@ async def _lag_probe(stop: asyncio.Event, seen: list[float]) -> None:
         seen.append(loop.time() - before - 0.05)
 
 
-async def measure_baseline(crowd: Crowd, seconds: float, concurrency: int = 16) -> Baseline:
-    """Closed loop: `concurrency` phones at a time, each request one fresh SOS."""
-    phones = [crowd.phone(1_000_000 + i) for i in range(concurrency * 16)]
+async def measure_baseline(crowd: Crowd, seconds: float, concurrency: int) -> Baseline:
+    """Closed loop: `concurrency` phones at a time, each request one fresh SOS (a phone
+    sends at most a few, below the SOS flood flag)."""
+    phones = [crowd.phone(1_000_000 + i) for i in range(concurrency * 8)]
+    rng = random.Random(crowd.seed + 1)  # the surge's own draws stay as they are
     await crowd.register(phones)
     loop = asyncio.get_running_loop()
     ends = loop.time() + seconds
@@ -255,15 +259,15 @@ async def measure_baseline(crowd: Crowd, seconds: float, concurrency: int = 16) 
     async def worker():
         while loop.time() < ends:
             phone = phones[next(turn) % len(phones)]
-            phone.sos(crowd.rng.choice(CATEGORIES), crowd.rng.uniform(*LAT),
-                      crowd.rng.uniform(*LON), "baseline")
+            phone.sos(rng.choice(CATEGORIES), rng.uniform(*LAT), rng.uniform(*LON),
+                      "baseline")
             await crowd.sync(phone, loop.time(), attempts)
 
     started = loop.time()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     served = [a.latency for a in attempts if a.outcome == 200]
-    return Baseline(len(served) / (loop.time() - started), percentile(served, .5),
-                    percentile(served, .99))
+    return Baseline(concurrency, len(served) / (loop.time() - started),
+                    percentile(served, .5), percentile(served, .99))
 
 
 async def surge(crowd: Crowd, result: SurgeResult, deadline_s: float) -> list[SiagaClient]:
@@ -355,7 +359,8 @@ def run(phones: int = 5000, window_s: float = 60.0, *, shedding: bool = True,
 
         async def main():
             if baseline_s:
-                result.baseline = await measure_baseline(crowd, baseline_s)
+                result.baseline = await measure_baseline(
+                    crowd, baseline_s, 2 * result.workers * result.threads)
             return await surge(crowd, result, deadline_s or window_s + 240)
 
         phones_ = asyncio.run(main())

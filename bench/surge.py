@@ -112,6 +112,7 @@ class SurgeResult:
     last_arrival_s: float = 0.0
     loop_lag_max_s: float = 0.0
     server_shed: dict = field(default_factory=dict)
+    load: tuple = (0.0, 0.0)   # 1-minute load average before and after (other work on the box)
 
     @property
     def statuses(self) -> Counter:
@@ -171,7 +172,8 @@ class SurgeResult:
             f"applied/duplicate {self.not_applied}"
             + (f", phones stopped by an error: {len(self.failed)} ({self.failed[0]})"
                if self.failed else ""),
-            f"load generator: event loop lag max {ms(self.loop_lag_max_s)} (in the latencies)",
+            f"load generator: event loop lag max {ms(self.loop_lag_max_s)} (in the latencies);"
+            f" machine load average {self.load[0]:.1f} before, {self.load[1]:.1f} after",
         ]
         return "\n".join(lines)
 
@@ -210,9 +212,11 @@ class Crowd:
 
         await asyncio.gather(*(worker() for _ in range(concurrency)))
 
-    async def sync(self, phone: SiagaClient, origin: float, attempts: list[Attempt]) -> None:
+    async def sync(self, phone: SiagaClient, origin: float, attempts: list[Attempt], *,
+                   wait: bool = True) -> None:
         """One phone's flush (mobile_contract/client.py flush(), over asyncio): sync until the
-        queue is empty and nothing is left to pull; on Retry wait what the protocol says."""
+        queue is empty and nothing is left to pull; on Retry wait what the protocol says
+        (`wait=False`: retry at once — the baseline measures capacity, not phones)."""
         loop, retry = asyncio.get_running_loop(), 0
         while True:
             ops, body = phone.sync_request()
@@ -230,7 +234,7 @@ class Crowd:
                 outcome = phone.sync_reply(ops, status, answer, payload)
             except Retry as exc:
                 retry += 1
-                await asyncio.sleep(phone.backoff(retry, exc.retry_after))
+                await asyncio.sleep(phone.backoff(retry, exc.retry_after) if wait else 0)
                 continue
             retry = 0
             if not phone.queued() and not outcome.has_more:
@@ -261,7 +265,7 @@ async def measure_baseline(crowd: Crowd, seconds: float, concurrency: int) -> Ba
             phone = phones[next(turn) % len(phones)]
             phone.sos(rng.choice(CATEGORIES), rng.uniform(*LAT), rng.uniform(*LON),
                       "baseline")
-            await crowd.sync(phone, loop.time(), attempts)
+            await crowd.sync(phone, loop.time(), attempts, wait=False)
 
     started = loop.time()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
@@ -363,7 +367,9 @@ def run(phones: int = 5000, window_s: float = 60.0, *, shedding: bool = True,
                     crowd, baseline_s, 2 * result.workers * result.threads)
             return await surge(crowd, result, deadline_s or window_s + 240)
 
+        before = os.getloadavg()[0]
         phones_ = asyncio.run(main())
+        result.load = (before, os.getloadavg()[0])
         result.server_shed = {k: v - result.server_shed.get(k, 0)
                               for k, v in server_shed(web.port).items()}
         check(result, phones_, pg.url)

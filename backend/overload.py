@@ -18,8 +18,9 @@ Only requests a phone retries by itself are shed (SHEDDABLE): the sync protocol 
 op queued on the phone until a reply says it was stored, and the op id makes the retry
 exactly-once (mobile_contract/PROTOCOL.md §6). Never shed: SMS and AML intake (the SMS
 gateway's webhook — SMS is what a phone falls back to when data fails), the console and
-its live feed (the operators working the surge), responder endpoints, health checks and
-/metrics (the overload must stay visible).
+its live feed (the operators working the surge), the /v1/responder/ endpoints, health checks
+and /metrics (the overload must stay visible). A responder phone's /v1/sync is shed like any
+phone's (its key is not looked up first): its ops stay queued and go on the retry.
 """
 from __future__ import annotations
 

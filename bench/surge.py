@@ -26,7 +26,6 @@ import os
 import random
 import re
 import resource
-import time
 import urllib.request
 from collections import Counter
 from dataclasses import dataclass, field

@@ -94,7 +94,7 @@ def test_a_sync_queued_behind_a_busy_thread_is_shed_and_the_health_check_is_not(
     error = json.loads(body)["error"]
     assert error["code"] == "unavailable" and error["details"]["reason"] == "queue_wait"
     assert _read_reply(health)[0] == 200
-    assert time.monotonic() - started < 2.0          # answered at once, not served late
+    assert time.monotonic() - started < 3.0          # answered at once, not served late
 
     # Nothing was applied: the phone's retry stores the op now.
     response, body = _call(server, "POST", "/v1/sync", {

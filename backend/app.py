@@ -19,6 +19,7 @@ from backend.config import load_settings
 from backend.errors import error_body
 from backend.extensions import Api, babel, db, migrate
 from backend.feed.slots import FeedSlots
+from backend.feed.stream import feed_source
 from backend.http import PROTOCOL_HEADER, BoundedGzip, ConnectionGuard
 from backend.jsonio import StrictJSONProvider, StrictRequest
 from backend.overload import OverloadGuard, pool_class_for
@@ -118,6 +119,7 @@ def register_extensions(app: Flask) -> None:
     app.extensions["siaga.limits"] = RequestLimits(app.config["REDIS_URL"])
     app.extensions["siaga.feed_slots"] = FeedSlots(app.config["FEED_MAX_PER_WORKER"],
                                                    app.config["FEED_MAX_PER_USER"])
+    app.extensions["siaga.feed_source"] = feed_source(app)
     # Overload is judged before the body is inflated or read: a shed request costs nothing.
     overload = app.extensions["siaga.overload"] = OverloadGuard(
         BoundedGzip(app.wsgi_app, app.config["MAX_BODY_BYTES"]),

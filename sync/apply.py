@@ -118,7 +118,8 @@ def _load_receipts(device: Device, op_ids: list[str]) -> dict:
         sa.select(_receipts.c.op_id, _receipts.c.op_type, _receipts.c.body_hash,
                   _receipts.c.report_id,
                   _receipts.c.dispatch_id)
-        .where(_receipts.c.device_id == device.id, _receipts.c.op_id.in_(op_ids)))
+        .where(_receipts.c.regency_id == device.regency_id, _receipts.c.device_id == device.id,
+               _receipts.c.op_id.in_(op_ids)))
     return {row.op_id: row for row in rows}
 
 

@@ -73,8 +73,9 @@ def sync():
                        flag_after_s=config["CLOCK_SKEW_FLAG_SECONDS"])
     # Pull before push: the changes this request itself makes arrive with the next pull, on
     # both dialects alike (on PostgreSQL our own transaction is not yet below the horizon).
-    changes, cursor, has_more = read_changes(device_id=device.id, cursor=cursor,
-                                             limit=config["SYNC_PAGE_SIZE"])
+    changes, cursor, has_more = read_changes(
+        device_id=device.id, regency_id=device.regency_id, cursor=cursor,
+        limit=config["SYNC_PAGE_SIZE"])
     results = apply_ops(device=device, ops=body["ops"], clock=clock, responder=responder)
     reply = {
         "protocol": PROTOCOL_VERSION, "server_time": utcnow().isoformat(),

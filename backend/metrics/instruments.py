@@ -3,7 +3,7 @@ process); under gunicorn PROMETHEUS_MULTIPROC_DIR makes every worker write its v
 shared folder and the scrape sums them (gunicorn.conf.py sets it up)."""
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram, disable_created_metrics
+from prometheus_client import Counter, Gauge, Histogram, disable_created_metrics
 
 disable_created_metrics()  # *_created series only double the scrape; rate() never needs them
 
@@ -41,6 +41,10 @@ QUEUE_WAIT = Histogram(
     "queue, and nginx → gunicorn when behind the front door), every endpoint: what "
     "OVERLOAD_QUEUE_WAIT_MS is compared with.",
     buckets=(.001, .005, .01, .025, .05, .1, .25, .5, 1.0, 2.5, 5.0, 10.0))
+FEED_STREAMS = Gauge(
+    "siaga_feed_streams_open", "Console live feeds open now, summed over the live processes "
+    "of the scraped server (the API's gunicorn or the feed server).",
+    multiprocess_mode="livesum")
 DB_ERRORS = Counter(
     "siaga_db_errors_total", "Database errors answered as 503 (lost connection, deadlock, "
     "lock timeout), by DBAPI error class.", ["kind"])

@@ -120,7 +120,7 @@ def create_reports(*, regency_id: int, reports: Sequence[NewReport],
         if any(r.client_op_id is None for r in reports):
             raise ValueError("a device's reports are keyed by their op id")
         # Core, not ORM: a sync batch needs only the ids, and this is the hottest insert.
-        stmt = insert_ignoring_conflicts(table, "device_id", "client_op_id").returning(
+        stmt = insert_ignoring_conflicts(table, "device_id", "client_op_id", "regency_id").returning(
             table.c.client_op_id, table.c.id)
         inserted = dict(db.session.execute(stmt, rows).all())
         ids = [inserted.get(r.client_op_id) for r in reports]

@@ -3,6 +3,10 @@ import multiprocessing
 import os
 import shutil
 import tempfile
+import threading
+import time
+
+from gunicorn.workers.gthread import ThreadWorker
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8112')}"
 # cores + 1 processes of 2 threads measured best on 2 cores (bench/ingest.py); GIL-bound work
@@ -11,7 +15,27 @@ workers = int(os.environ.get("WEB_WORKERS", multiprocessing.cpu_count() + 1))
 # Each console keeps one thread busy with its live feed (server-sent events), so a shift of
 # 12 operators needs headroom beyond the 2 threads that suit pure API ingestion best.
 threads = int(os.environ.get("WEB_THREADS", 8))
-worker_class = "gthread"
+
+
+class QueueTimedWorker(ThreadWorker):
+    """gunicorn's gthread worker, plus how long each request waited for a free thread: the
+    queue wait by which backend/overload.py sheds phone requests when the server is
+    saturated. Stamped when the connection is handed to the thread pool (new, kept-alive or
+    deferred alike), read when a thread takes it — before the thread waits for a slow
+    client's bytes, which is the client's time, not the queue's."""
+
+    def enqueue_req(self, conn):
+        conn.siaga_queued_at = time.monotonic()
+        super().enqueue_req(conn)
+
+    def handle(self, conn):
+        queued_at = getattr(conn, "siaga_queued_at", None)
+        _thread.queue_wait = None if queued_at is None else time.monotonic() - queued_at
+        return super().handle(conn)
+
+
+_thread = threading.local()
+worker_class = QueueTimedWorker
 timeout = 30
 graceful_timeout = 20
 keepalive = 75  # phones on EDGE pay dearly for new TCP/TLS handshakes
@@ -19,10 +43,11 @@ accesslog = os.environ.get("ACCESS_LOG", "-") or None
 
 
 def pre_request(worker, req):
-    # Lets the app close a connection whose body it did not read (backend/http.py).
+    # Lets the app close a connection whose body it did not read (backend/http.py), and
+    # tells it how long this request queued for a thread (backend/overload.py).
     from backend.http import remember_server_request
 
-    remember_server_request(req)
+    remember_server_request(req, getattr(_thread, "queue_wait", None))
 
 
 # Operations metrics (/metrics, backend/metrics): every worker writes its counters to one

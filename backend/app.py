@@ -10,7 +10,9 @@ from urllib.parse import urlsplit
 
 from flask import Flask, redirect, url_for
 from flask_talisman import Talisman
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from backend.config import load_settings
@@ -20,6 +22,7 @@ from backend.feed.slots import FeedSlots
 from backend.feed.stream import feed_source
 from backend.http import PROTOCOL_HEADER, BoundedGzip, ConnectionGuard
 from backend.jsonio import StrictJSONProvider, StrictRequest
+from backend.overload import OverloadGuard, pool_class_for
 from backend.ratelimit import RequestLimits, make_counter
 
 MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations")
@@ -44,11 +47,14 @@ def configure(app: Flask, overrides: Mapping[str, Any] | None) -> None:
     database_url = settings["DATABASE_URL"] or "sqlite:///" + os.path.join(
         app.instance_path, "siaga112.sqlite3")
     app.config.update(settings)
+    pool_class = pool_class_for(make_url(database_url))
     app.config.update(
         SQLALCHEMY_DATABASE_URI=database_url,
         # No pre-ping round trip per request: a dropped connection fails one request with a
-        # 503 (the phone retries), and SQLAlchemy then refreshes the pool.
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_recycle": 1800},
+        # 503 (the phone retries), and SQLAlchemy then refreshes the pool. The pool sheds a
+        # phone request that waits too long for a connection (backend/overload.py).
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_recycle": 1800,
+                                   **({"poolclass": pool_class} if pool_class else {})},
         SECRET_KEY=settings["SECRET_KEY"] or _instance_secret(app.instance_path),
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_NAME="siaga_session",
@@ -114,7 +120,15 @@ def register_extensions(app: Flask) -> None:
     app.extensions["siaga.feed_slots"] = FeedSlots(app.config["FEED_MAX_PER_WORKER"],
                                                    app.config["FEED_MAX_PER_USER"])
     app.extensions["siaga.feed_source"] = feed_source(app)
-    app.wsgi_app = ConnectionGuard(BoundedGzip(app.wsgi_app, app.config["MAX_BODY_BYTES"]))
+    # Overload is judged before the body is inflated or read: a shed request costs nothing.
+    overload = app.extensions["siaga.overload"] = OverloadGuard(
+        BoundedGzip(app.wsgi_app, app.config["MAX_BODY_BYTES"]),
+        queue_wait_ms=app.config["OVERLOAD_QUEUE_WAIT_MS"],
+        pool_wait_ms=app.config["OVERLOAD_POOL_WAIT_MS"],
+        retry_after_s=(app.config["OVERLOAD_RETRY_AFTER_MIN_S"],
+                       app.config["OVERLOAD_RETRY_AFTER_MAX_S"]),
+        trust_request_start=app.config["TRUSTED_PROXIES"] > 0)
+    app.wsgi_app = ConnectionGuard(overload)
     if app.config["TRUSTED_PROXIES"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"],
                                 x_proto=app.config["TRUSTED_PROXIES"])
@@ -125,6 +139,13 @@ def register_extensions(app: Flask) -> None:
         app.logger.warning("database error, answering 503: %s", exc)
         count_db_error(exc)
         db.session.rollback()
+        return error_body("unavailable", "Temporarily unavailable; retry later."), 503, {
+            "Retry-After": "5"}
+
+    @app.errorhandler(PoolTimeout)
+    def pool_exhausted(exc):
+        # Every connection busy for pool_timeout (a request that may not be shed): transient.
+        app.logger.warning("no database connection free, answering 503: %s", exc)
         return error_body("unavailable", "Temporarily unavailable; retry later."), 503, {
             "Retry-After": "5"}
 

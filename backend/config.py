@@ -163,6 +163,20 @@ SETTINGS: tuple[Setting, ...] = (
             "older, the unit's post is used."),
     Setting("TRUSTED_PROXIES", int, 0,
             "Reverse proxies in front of the app whose X-Forwarded-For is trusted (0 = none)."),
+    Setting("OVERLOAD_QUEUE_WAIT_MS", int, 500,
+            "Graceful overload: a phone request (sync, registration, the phone's reads) that "
+            "waited longer than this for a server thread is answered 503 + Retry-After at once "
+            "instead of being served late (the phone keeps its ops and retries; "
+            "backend/overload.py, docs/operations.md). 0 = never shed by queue wait."),
+    Setting("OVERLOAD_POOL_WAIT_MS", int, 250,
+            "Graceful overload: a phone request waits at most this long for its first "
+            "database connection, then is answered 503 + Retry-After (nothing written). "
+            "0 = wait like any request (pool_timeout)."),
+    Setting("OVERLOAD_RETRY_AFTER_MIN_S", int, 2,
+            "Shortest Retry-After of an overload 503, seconds; each answer draws a whole number "
+            "of seconds between this and OVERLOAD_RETRY_AFTER_MAX_S, so phones shed together "
+            "come back spread out."),
+    Setting("OVERLOAD_RETRY_AFTER_MAX_S", int, 10, "Longest Retry-After of an overload 503."),
     Setting("METRICS_ALLOW", str, "127.0.0.1/32,::1/128",
             "Networks allowed to scrape /metrics without a token, comma-separated "
             "(e.g. the monitoring network 10.0.5.0/24). Empty = token only."),

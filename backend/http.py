@@ -77,10 +77,20 @@ SERVER_DRAIN_BYTES = 64 * 1024
 _server_request = threading.local()
 
 
-def remember_server_request(request) -> None:
+def remember_server_request(request, queue_wait: float | None = None) -> None:
     """gunicorn pre_request hook (gunicorn.conf.py): lets ConnectionGuard close the
-    connection through gunicorn's own request object, in the same worker thread."""
+    connection through gunicorn's own request object, in the same worker thread, and
+    hands over how long the request waited for that thread (backend/overload.py)."""
     _server_request.current = request
+    _server_request.queue_wait = queue_wait
+
+
+def server_queue_wait(environ) -> float | None:
+    """Seconds this request waited in gunicorn's queue for a thread (None when not served
+    by gunicorn, or by a worker that does not measure it)."""
+    if "gunicorn.socket" not in environ:
+        return None
+    return getattr(_server_request, "queue_wait", None)
 
 
 class _CountingInput:

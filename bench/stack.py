@@ -16,6 +16,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -78,6 +79,24 @@ class Gunicorn:
             env=self.env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             start_new_session=True)
         wait_for_port(self.port)
+        self.wait_ready()
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        """Until a worker answers: the master listens before its workers have loaded the app,
+        and a request waiting in the listen backlog meanwhile counts as queued (behind nginx,
+        a phone's request could be shed as overload: backend/overload.py)."""
+        ends = time.monotonic() + timeout
+        while True:
+            try:  # any answer will do; a path no test counts (an unmatched 404)
+                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/_stack/ready",
+                                       timeout=timeout).close()
+                return
+            except urllib.error.HTTPError:
+                return
+            except OSError:
+                if time.monotonic() > ends:
+                    raise
+            time.sleep(0.1)
 
     def workers(self) -> list[int]:
         out = subprocess.run(["pgrep", "-P", str(self.process.pid)], capture_output=True,

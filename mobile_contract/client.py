@@ -154,8 +154,9 @@ class SiagaClient:
 
     # ---- network ----
 
-    def _request(self, method: str, path: str, body: dict | None = None, *,
-                 gzipped: bool = False, extra: dict | None = None) -> tuple[int, dict, bytes]:
+    def encode(self, body: dict | None = None, *, gzipped: bool = False,
+               extra: dict | None = None) -> tuple[bytes | None, dict]:
+        """The bytes and headers of a request (any HTTP stack can send them)."""
         headers = {"Accept": "application/json", **(extra or {})}
         data = None
         if body is not None:
@@ -165,6 +166,11 @@ class SiagaClient:
                 data, headers["Content-Encoding"] = gzip.compress(data), "gzip"
         if self.key:
             headers["Authorization"] = f"Bearer {self.key}"
+        return data, headers
+
+    def _request(self, method: str, path: str, body: dict | None = None, *,
+                 gzipped: bool = False, extra: dict | None = None) -> tuple[int, dict, bytes]:
+        data, headers = self.encode(body, gzipped=gzipped, extra=extra)
         conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
         try:
             conn.request(method, path, body=data, headers=headers)
@@ -234,6 +240,11 @@ class SiagaClient:
         registration = {"platform": platform, "app_version": app_version, "kind": kind,
                         "phone": phone, "test": test}
         status, headers, payload = self._request("POST", "/v1/devices", registration)
+        return self.register_reply(registration, status, headers, payload)
+
+    def register_reply(self, registration: dict, status: int, headers: dict,
+                       payload: bytes) -> str:
+        """Keep the key from the answer to POST /v1/devices `registration` (Retry/Fatal)."""
         reply = self._reply(status, headers, payload)
         key = reply["device_key"]
         self._meta("device_id", str(reply["device_id"]))  # names the device in an SOS SMS
@@ -243,11 +254,21 @@ class SiagaClient:
 
     def sync_once(self) -> SyncOutcome:
         """One round trip: push the oldest queued ops, pull changes, apply both."""
-        ops = self.queued()[:self.batch]
-        body = {"protocol": PROTOCOL, "device_time": now_iso(),
-                "cursor": self._meta("cursor") or None,
-                "ops": ops}
+        ops, body = self.sync_request()
         status, headers, payload = self._request("POST", "/v1/sync", body, gzipped=True)
+        return self.sync_reply(ops, status, headers, payload)
+
+    def sync_request(self) -> tuple[list[dict], dict]:
+        """The ops this sync carries (the oldest queued, same ids on every retry) and its
+        body, to POST gzipped to /v1/sync; hand the answer to sync_reply()."""
+        ops = self.queued()[:self.batch]
+        return ops, {"protocol": PROTOCOL, "device_time": now_iso(),
+                     "cursor": self._meta("cursor") or None, "ops": ops}
+
+    def sync_reply(self, ops: list[dict], status: int, headers: dict,
+                   payload: bytes) -> SyncOutcome:
+        """Apply the server's answer to a sync of `ops`: final results leave the queue,
+        changes are stored, the cursor moves. Raises Retry (keep the ops, wait) or Fatal."""
         try:
             reply = self._reply(status, headers, payload)
         except Fatal as exc:
@@ -285,6 +306,14 @@ class SiagaClient:
         self.register(**registration)
         return True
 
+    def backoff(self, attempt: int, retry_after: float | None = None) -> float:
+        """Seconds to wait before retry number `attempt` (1, 2, …): the server's Retry-After
+        when it gave one, else exponential backoff with full jitter (PROTOCOL.md §6)."""
+        if retry_after is not None:
+            return retry_after
+        return self.rng.uniform(0, min(self.backoff_cap,
+                                       self.backoff_base * 2 ** (attempt - 1)))
+
     def flush(self, deadline_s: float = 60.0) -> bool:
         """Sync until the queue is empty and nothing more to pull; back off on failure.
 
@@ -298,8 +327,7 @@ class SiagaClient:
             except Retry as exc:
                 self.retries += 1
                 attempt += 1
-                wait = exc.retry_after if exc.retry_after is not None else self.rng.uniform(
-                    0, min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1)))
+                wait = self.backoff(attempt, exc.retry_after)
                 self.waits.append(wait)
                 self.sleep(min(wait, max(0.0, ends - time.monotonic())))
                 continue

@@ -104,6 +104,19 @@ def test_an_unreachable_app_is_a_retryable_503_not_a_portal_page(tmp_path):
     assert json.loads(body)["error"]["code"] == "unavailable"
 
 
+def test_nginx_stamps_request_start_and_a_client_cannot_forge_it(front_door_and_app):
+    port, app_port = front_door_and_app
+    registration = {"platform": "android", "app_version": "1"}
+    forged = {"X-Request-Start": f"t={time.time() - 10:.3f}"}   # "I waited 10 s"
+    # Straight to the app (which trusts its proxy's header) that would shed the request …
+    response, body = _request(app_port, "POST", "/v1/devices", registration, forged)
+    assert response.status == 503 and json.loads(body)["error"]["details"]["reason"] == \
+        "queue_wait"
+    # … through nginx the header is nginx's own: served.
+    response, _ = _request(port, "POST", "/v1/devices", registration, forged)
+    assert response.status == 201
+
+
 def test_the_feed_streams_through_unbuffered(front_door):
     conn = http.client.HTTPConnection("127.0.0.1", front_door, timeout=10)
     conn.request("GET", "/v1/operator/session")

@@ -30,6 +30,17 @@ SMS_INBOUND = Counter(
     "created, duplicate (the op was stored already: the other path or a replay), attached, "
     "held (AML waiting for its call), no_report, blocked, failed, or the refusal's code "
     "(compact_bad_mac, compact_garbled, aml_…), counted after the commit.", ["kind", "result"])
+OVERLOAD_SHED = Counter(
+    "siaga_overload_shed_total", "Phone requests answered 503 + Retry-After because the "
+    "server was saturated (backend/overload.py), by URL rule and reason: queue_wait (waited "
+    "longer than OVERLOAD_QUEUE_WAIT_MS for a thread) or pool_wait (for a database "
+    "connection, OVERLOAD_POOL_WAIT_MS). The phone keeps its ops and retries.",
+    ["endpoint", "reason"])
+QUEUE_WAIT = Histogram(
+    "siaga_request_queue_wait_seconds", "Time requests waited for a server thread (gunicorn's "
+    "queue, and nginx → gunicorn when behind the front door), every endpoint: what "
+    "OVERLOAD_QUEUE_WAIT_MS is compared with.",
+    buckets=(.001, .005, .01, .025, .05, .1, .25, .5, 1.0, 2.5, 5.0, 10.0))
 FEED_STREAMS = Gauge(
     "siaga_feed_streams_open", "Console live feeds open now, summed over the live processes "
     "of the scraped server (the API's gunicorn or the feed server).",
@@ -61,6 +72,12 @@ def count_escalation(why: str) -> None:
 
 def count_sms_inbound(kind: str, result: str) -> None:
     SMS_INBOUND.labels(kind, result).inc()
+
+
+def count_shed(endpoint: str, method: str, reason: str, *, answered_by_flask: bool) -> None:
+    OVERLOAD_SHED.labels(endpoint, reason).inc()
+    if not answered_by_flask:  # Flask's own hooks count the requests it answers
+        HTTP_REQUESTS.labels(endpoint, method, "503").inc()
 
 
 def count_db_error(exc: Exception) -> None:

@@ -137,7 +137,7 @@ EXPECTED_ALERTS = {
     "SiagaSlowSync", "SiagaFeedLag", "SiagaOutboxStuck", "SiagaOutboxGrowing",
     "SiagaAlertsUndelivered", "SiagaAlertSendFailures", "SiagaDispatchNotAcknowledged",
     "SiagaEscalationsRising", "SiagaIncidentsNeedAttention", "SiagaReportsWaitingLong",
-    "SiagaSyncRejectionsHigh"}
+    "SiagaSyncRejectionsHigh", "SiagaShedding"}
 
 
 def test_alert_rules_name_only_metrics_the_scrape_exposes(client):

@@ -124,8 +124,9 @@ def _load_receipts(device: Device, op_ids: list[str]) -> dict:
 
 def _create(ctx: Context, op_type: OpType, ops: list[ParsedOp], results: list
             ) -> list[tuple[ParsedOp, dict]]:
-    """Store the reports of a batch's creating ops of one type with one insert; answer those
-    a concurrent request stored first from its receipt. Returns the applied (op, target)."""
+    """Store the reports of a batch's creating ops of one type with one insert, their
+    receipts with them; answer those a concurrent request stored first from its receipt.
+    Returns the applied (op, target), whose receipts are already written."""
     built: list[tuple[ParsedOp, object]] = []
     for op in ops:
         try:
@@ -136,7 +137,8 @@ def _create(ctx: Context, op_type: OpType, ops: list[ParsedOp], results: list
         flags = flood_flags(device=ctx.device, count=len(built))
         built = [(op, dataclasses.replace(r, flooded=f)) for (op, r), f in zip(built, flags)]
     ids = create_reports(regency_id=ctx.device.regency_id, device=ctx.device,
-                         actor=op_type.actor(ctx), reports=[r for _, r in built])
+                         actor=op_type.actor(ctx), reports=[r for _, r in built],
+                         receipts=[(op.type, op.body_hash) for op, _ in built])
     raced = _load_receipts(ctx.device, [op.id for (op, _), i in zip(built, ids) if i is None])
     applied = []
     for (op, _), report_id in zip(built, ids):
@@ -198,8 +200,9 @@ def apply_ops(*, device: Device, ops: list, clock: Clock,
     for op in fresh:
         if OPS[op.type].report is not None:
             creating.setdefault(op.type, []).append(op)
+    created: list[tuple[ParsedOp, dict]] = []
     for name, ops_of_type in creating.items():  # one insert per creating op type
-        applied += _create(ctx, OPS[name], ops_of_type, results)
+        created += _create(ctx, OPS[name], ops_of_type, results)
 
     for op in fresh:
         if OPS[op.type].report is not None:
@@ -221,7 +224,7 @@ def apply_ops(*, device: Device, ops: list, clock: Clock,
              "op_type": op.type, "body_hash": op.body_hash, "applied_at": now,
              "report_id": target.get("report_id"), "dispatch_id": target.get("dispatch_id")}
             for op, target in applied])
-    for op, target in applied:
+    for op, target in created + applied:
         results[op.index] = _applied(op, target)
 
     for op in repeats:

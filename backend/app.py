@@ -108,6 +108,9 @@ def register_extensions(app: Flask) -> None:
 
     Api(app)  # per app, so tests can build many apps; found via app.extensions
     init_push(app)
+    from backend.devices.service import DeviceCache
+
+    app.extensions["siaga.device_cache"] = DeviceCache(app.config["DEVICE_CACHE_SECONDS"])
     app.extensions["siaga.counter"] = make_counter(app.config["REDIS_URL"])
     app.extensions["siaga.limits"] = RequestLimits(app.config["REDIS_URL"])
     app.extensions["siaga.feed_slots"] = FeedSlots(app.config["FEED_MAX_PER_WORKER"],

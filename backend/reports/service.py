@@ -169,10 +169,11 @@ def _write_with_reports(changes: list[dict], audits: list[dict], receipts: list[
     from backend.audit.models import AuditEvent
     from backend.feed.models import Change
 
-    parts = [sa.insert(Change.__table__).values(changes),
-             sa.insert(AuditEvent.__table__).values(audits)]
+    one = len(changes) == 1  # single-row VALUES: SQLAlchemy caches its compiled form
+    parts = [sa.insert(Change.__table__).values(changes[0] if one else changes),
+             sa.insert(AuditEvent.__table__).values(audits[0] if one else audits)]
     if receipts:
-        parts.append(sa.insert(SyncOp.__table__).values(receipts))
+        parts.append(sa.insert(SyncOp.__table__).values(receipts[0] if one else receipts))
     *ctes, last = parts
     db.session.execute(last.add_cte(*(part.cte(f"w{n}") for n, part in enumerate(ctes))))
 

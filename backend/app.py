@@ -47,7 +47,7 @@ def configure(app: Flask, overrides: Mapping[str, Any] | None) -> None:
         SQLALCHEMY_DATABASE_URI=database_url,
         # No pre-ping round trip per request: a dropped connection fails one request with a
         # 503 (the phone retries), and SQLAlchemy then refreshes the pool.
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_recycle": 1800},
+        SQLALCHEMY_ENGINE_OPTIONS=_engine_options(database_url, settings["DB_POOL_SIZE"]),
         SECRET_KEY=settings["SECRET_KEY"] or _instance_secret(app.instance_path),
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_NAME="siaga_session",
@@ -70,6 +70,15 @@ def configure(app: Flask, overrides: Mapping[str, Any] | None) -> None:
         },
     )
     logging.basicConfig(level=settings["LOG_LEVEL"])
+
+
+def _engine_options(database_url: str, pool_size: int) -> dict:
+    options = {"pool_recycle": 1800}
+    if database_url.rstrip("/") not in ("sqlite:", "sqlite:///:memory:"):  # a real pool
+        # One connection per gunicorn thread stays open (SQLAlchemy's default of 5 closed
+        # the connections of threads 6-8 after every burst and opened them again).
+        options["pool_size"] = pool_size
+    return options
 
 
 def _instance_secret(instance_path: str) -> str:

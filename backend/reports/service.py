@@ -4,6 +4,7 @@ Services flush, never commit: the request or job that calls them owns the transa
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Sequence
@@ -166,16 +167,45 @@ def _write_with_reports(changes: list[dict], audits: list[dict], receipts: list[
         if receipts:
             db.session.execute(sa.insert(SyncOp.__table__), receipts)
         return
-    from backend.audit.models import AuditEvent
-    from backend.feed.models import Change
-
-    one = len(changes) == 1  # single-row VALUES: SQLAlchemy caches its compiled form
-    parts = [sa.insert(Change.__table__).values(changes[0] if one else changes),
-             sa.insert(AuditEvent.__table__).values(audits[0] if one else audits)]
+    params = {
+        "c_regency": [c["regency_id"] for c in changes],
+        "c_device": [c["device_id"] for c in changes], "c_type": [c["type"] for c in changes],
+        "c_data": [json.dumps(c["data"]) for c in changes],
+        "c_at": [c["created_at"] for c in changes],
+        **{f"a_{name}": [a[name] for a in audits] for name in _AUDIT_TEXT + ("regency_id", "at",
+                                                                             "device_at")},
+        **{f"a_{name}": [None if a[name] is None else json.dumps(a[name]) for a in audits]
+           for name in ("before", "after")}}
     if receipts:
-        parts.append(sa.insert(SyncOp.__table__).values(receipts[0] if one else receipts))
-    *ctes, last = parts
-    db.session.execute(last.add_cte(*(part.cte(f"w{n}") for n, part in enumerate(ctes))))
+        params.update({f"r_{name}": [r[name] for r in receipts] for name in (
+            "regency_id", "device_id", "op_id", "op_type", "body_hash", "report_id",
+            "dispatch_id", "applied_at")})
+    db.session.execute(_WRITE_ALL if receipts else _WRITE_NO_RECEIPTS, params)
+
+
+# The same text whatever the batch size (one array per column, unnest()): compiled once and
+# prepared by the server once, where a multi-row VALUES would compile anew for every size.
+_AUDIT_TEXT = ("actor_type", "actor_id", "action", "entity_type", "entity_id")
+_CHANGES_SQL = (
+    "INSERT INTO changes (regency_id, device_id, type, data, created_at) "
+    "SELECT * FROM unnest(CAST(:c_regency AS int8[]), CAST(:c_device AS int8[]), "
+    "CAST(:c_type AS text[]), CAST(:c_data AS jsonb[]), CAST(:c_at AS timestamptz[]))")
+_AUDIT_SQL = (
+    "INSERT INTO audit_events (regency_id, at, device_at, actor_type, actor_id, action, "
+    "entity_type, entity_id, before, after) "
+    "SELECT * FROM unnest(CAST(:a_regency_id AS int8[]), CAST(:a_at AS timestamptz[]), "
+    "CAST(:a_device_at AS timestamptz[]), "
+    + ", ".join(f"CAST(:a_{name} AS text[])" for name in _AUDIT_TEXT)
+    + ", CAST(:a_before AS jsonb[]), CAST(:a_after AS jsonb[]))")
+_RECEIPTS_SQL = (
+    "INSERT INTO sync_ops (regency_id, device_id, op_id, op_type, body_hash, report_id, "
+    "dispatch_id, applied_at) "
+    "SELECT * FROM unnest(CAST(:r_regency_id AS int8[]), CAST(:r_device_id AS int8[]), "
+    "CAST(:r_op_id AS text[]), CAST(:r_op_type AS text[]), CAST(:r_body_hash AS text[]), "
+    "CAST(:r_report_id AS int8[]), CAST(:r_dispatch_id AS int8[]), "
+    "CAST(:r_applied_at AS timestamptz[]))")
+_WRITE_ALL = sa.text(f"WITH w0 AS ({_CHANGES_SQL}), w1 AS ({_AUDIT_SQL}) {_RECEIPTS_SQL}")
+_WRITE_NO_RECEIPTS = sa.text(f"WITH w0 AS ({_CHANGES_SQL}) {_AUDIT_SQL}")
 
 
 def _places(regency_id: int, reports: Sequence[NewReport]):

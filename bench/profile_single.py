@@ -29,6 +29,8 @@ def main():
     parser.add_argument("--devices", type=int, default=64)
     parser.add_argument("--sqlite", action="store_true")
     parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--plain", action="store_true",
+                        help="no profiler: CPU and wall per request only")
     args = parser.parse_args()
     if args.sqlite:
         from bench import stack
@@ -77,7 +79,8 @@ def main():
                                                                   trips["commit"] + 1))
     profile = cProfile.Profile()
     cpu, wall = time.process_time(), time.perf_counter()
-    profile.enable()
+    if not args.plain:
+        profile.enable()
     for i in range(args.requests):
         one(i)
     profile.disable()
@@ -87,10 +90,13 @@ def main():
     kinds = {k: statements.count(k) / per for k in sorted(set(statements))}
     print(f"\n{app.config['SQLALCHEMY_DATABASE_URI'].split(':')[0]}: {per} single-SOS syncs in "
           f"process: CPU {1000 * cpu / per:.2f} ms/request, wall {1000 * wall / per:.2f} "
-          f"ms/request (profiler on: read the ratios, not the absolute time)")
+          f"ms/request" + ("" if args.plain else " (profiler on: read the ratios, not the "
+                           "absolute time)"))
     print(f"statements per request: {len(statements) / per:.2f} "
           f"({', '.join(f'{k} {v:.2f}' for k, v in kinds.items())}); transactions: "
           f"{trips['commit'] / per:.2f} commits")
+    if args.plain:
+        return
     out = io.StringIO()
     pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(args.top)
     print(out.getvalue())

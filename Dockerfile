@@ -29,7 +29,7 @@ COPY sync ./sync
 COPY push ./push
 COPY mobile_contract ./mobile_contract
 COPY migrations ./migrations
-COPY gunicorn.conf.py wsgi.py ./
+COPY gunicorn.conf.py gunicorn.feed.conf.py wsgi.py ./
 # The code stays root's and read-only to the app user; only instance/ (secrets, the
 # embedded database) is the app's to write. Console translations: the .po catalogues are
 # the source; the .mo files are built here.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 def register_blueprints(api) -> None:
     from api.admin import blp as admin
+    from api.aml import blp as aml
     from api.citizen import blp as citizen
     from api.devices import blp as devices
     from api.meta import blp as meta
@@ -13,7 +14,8 @@ def register_blueprints(api) -> None:
     from api.sms import blp as sms
     from sync.views import blp as sync
 
-    for blueprint in (meta, public, devices, sync, citizen, responder, operator, admin, sms):
+    for blueprint in (meta, public, devices, sync, citizen, responder, operator, admin, sms,
+                      aml):
         api.register_blueprint(blueprint)
     # Cross-field rules a marshmallow schema cannot publish by itself.
     from backend.dispatches.schemas import DISPATCH_ARGS_OPENAPI

@@ -48,6 +48,7 @@ from backend.feed.service import feed_head
 from backend.incidents import service as incidents
 from backend.incidents.schemas import IncidentRead
 from backend.places.service import is_kelurahan, list_areas
+from backend.sms.aml_match import incident_aml
 from backend.triage.schemas import TriageReport
 from backend.units.service import list_units
 
@@ -367,6 +368,8 @@ def incident(number):
     return _page("console/incident.html", script="incident", map=True, reports=reports,
                  incident_place=IncidentRead().dump(detail["incident"]).get("place"),
                  config={"incident": detail["incident"].number, "cursor": cursor.encode(),
+                         # Each linked report's supplemental AML fix (circle + accept).
+                         "aml": incident_aml(detail["reports"]),
                          "canDispatch": user.role in PERMISSIONS["dispatch"],
                          "canTriage": user.role in PERMISSIONS["triage"],
                          "canFeed": user.role in PERMISSIONS["feed"]},

@@ -17,6 +17,7 @@ from backend.config import load_settings
 from backend.errors import error_body
 from backend.extensions import Api, babel, db, migrate
 from backend.feed.slots import FeedSlots
+from backend.feed.stream import feed_source
 from backend.http import PROTOCOL_HEADER, BoundedGzip, ConnectionGuard
 from backend.jsonio import StrictJSONProvider, StrictRequest
 from backend.ratelimit import RequestLimits, make_counter
@@ -124,6 +125,7 @@ def register_extensions(app: Flask) -> None:
     app.extensions["siaga.limits"] = RequestLimits(app.config["REDIS_URL"])
     app.extensions["siaga.feed_slots"] = FeedSlots(app.config["FEED_MAX_PER_WORKER"],
                                                    app.config["FEED_MAX_PER_USER"])
+    app.extensions["siaga.feed_source"] = feed_source(app)
     app.wsgi_app = ConnectionGuard(BoundedGzip(app.wsgi_app, app.config["MAX_BODY_BYTES"]))
     if app.config["TRUSTED_PROXIES"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"],

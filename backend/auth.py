@@ -9,6 +9,7 @@ import hmac
 import secrets
 import time
 
+import sqlalchemy as sa
 from flask import current_app, request, session
 
 from backend.accounts.models import User
@@ -40,7 +41,11 @@ def current_device() -> Device:
 
 
 def _load_user() -> User:
-    user = db.session.get(User, session.get("uid")) if session.get("uid") else None
+    # By id and regency: one shard's row (docs/SCALE.md). A session from before the regency
+    # was kept in it ("rid") is still read, by id alone, until it ends.
+    uid, rid = session.get("uid"), session.get("rid")
+    user = db.session.scalar(sa.select(User).where(
+        User.id == uid, *([User.regency_id == rid] if rid else []))) if uid else None
     if user is None or not user.active or session.get("ver") != _session_version(user) \
             or user.role not in STAFF_ROLES or _expired():  # crew never hold a console session
         raise Unauthorized("Sign in first.", code="not_signed_in")
@@ -92,6 +97,7 @@ def login_session(user: User) -> str:
         session["lang"] = language
     session.permanent = True
     session["uid"], session["ver"] = user.id, _session_version(user)
+    session["rid"] = user.regency_id
     session["since"] = session["seen"] = int(time.time())
     session["csrf"] = secrets.token_urlsafe(24)
     return session["csrf"]

@@ -116,6 +116,25 @@ SETTINGS: tuple[Setting, ...] = (
             "An AML location (sent by the caller's phone during a 112 call) is attached to the "
             "voice-call report of the same number received within this many minutes of it, "
             "either way: held until the operator creates that report, attached at creation."),
+    Setting("AML_HTTPS_SECRET", str, "",
+            "Shared secret of the mobile network operator's AML HTTPS endpoint (POST "
+            "/v1/aml/https, ETSI TS 103 625): a delivery must carry X-Signature = hex "
+            "HMAC-SHA256(secret, raw body + X-Timestamp), as the SMS webhook. Empty = no "
+            "signature check (then AML_HTTPS_ALLOW must be set)."),
+    Setting("AML_HTTPS_ALLOW", str, "",
+            "Comma-separated addresses or networks (CIDR) the operator's AML endpoint posts "
+            "from; empty = any. Every check that is configured must pass; with neither this "
+            "nor AML_HTTPS_SECRET set the endpoint refuses everything (401)."),
+    Setting("AML_SPOOL_DIR", str, "",
+            "Where an AML HTTPS delivery is kept while the database is unavailable (it is "
+            "answered 202 and stored when the database returns). Empty = aml_spool in the "
+            "instance folder. Per host: keep it on a persistent volume."),
+    Setting("AML_SPOOL_RETRY_S", float, 2.0,
+            "How often spooled AML deliveries are retried while the database is away."),
+    Setting("AML_HTTPS_MAX_SKEW_S", int, 900,
+            "An AML HTTPS delivery whose X-Timestamp is further than this from our clock is "
+            "refused (replay window; a redelivery is the same AML and stored once). 0 = no "
+            "check."),
     Setting("SMS_MAX_ATTEMPTS", int, 8, "Send attempts of an outgoing SMS before it fails."),
     Setting("SMS_BACKOFF_CAP_S", int, 120,
             "Longest wait between two send attempts of an outgoing SMS (2, 4, 8 … s, capped)."),
@@ -160,10 +179,19 @@ SETTINGS: tuple[Setting, ...] = (
             "host:port where `flask worker` serves its own /metrics (alert sends and "
             "escalations happen there in production), e.g. 0.0.0.0:9113. Empty = off."),
     Setting("FEED_MAX_PER_WORKER", int, 4,
-            "Live feeds (server-sent events) one web process serves at once; each holds a "
-            "thread, so keep it below WEB_THREADS (8): the rest stay free for phones."),
+            "Live feeds (server-sent events) one web process serves at once; on gunicorn.conf.py "
+            "each holds a thread, so keep it below WEB_THREADS (8): the rest stay free for "
+            "phones. The feed server (gunicorn.feed.conf.py) holds feeds without threads and "
+            "defaults this to 1000."),
     Setting("FEED_MAX_PER_USER", int, 2,
             "Live feeds one console user may hold open per web process (two tabs)."),
+    Setting("FEED_WAKEUP", str, "poll",
+            "How a live feed learns of new changes: 'poll' = each stream reads the database "
+            "every 0.5 s (the embedded profile; fine for a few consoles); 'hub' = one poller "
+            "per process reads each regency once and wakes every stream from memory (the "
+            "feed server, gunicorn.feed.conf.py, sets it). The stream itself is the same."),
+    Setting("FEED_HUB_POLL_MS", int, 200,
+            "With FEED_WAKEUP=hub: how often the process's one poller reads new changes."),
     Setting("PUBLIC_BASE_URL", str, "",
             "The address citizens reach this server at, e.g. https://112.mubakab.go.id: the "
             "public guide's page (/panduan) and the QR code printed on its poster point "

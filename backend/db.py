@@ -76,3 +76,12 @@ def configure_engine(engine: sa.Engine) -> None:
     @event.listens_for(engine, "begin")
     def _begin(connection):
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+# ------------------------------------------------- tables distributed by regency (backend/scale.py)
+
+def regency_fk(column: str, parent: str) -> sa.ForeignKeyConstraint:
+    """A foreign key to a table distributed by regency: composite, (column, regency_id) →
+    parent (id, regency_id), so both rows live on the same shard (docs/SCALE.md). Named by the
+    naming convention after its first column, as the plain key it replaced was."""
+    return sa.ForeignKeyConstraint([column, "regency_id"], [f"{parent}.id", f"{parent}.regency_id"])

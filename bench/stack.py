@@ -66,13 +66,15 @@ def prepare_database(env: dict) -> None:
 
 
 class Gunicorn:
-    """gunicorn -c gunicorn.conf.py; `workers()` lists its worker pids (to kill one)."""
+    """gunicorn -c gunicorn.conf.py (or `config`, e.g. gunicorn.feed.conf.py, the live-feed
+    server); `workers()` lists its worker pids (to kill one)."""
 
-    def __init__(self, env: dict):
+    def __init__(self, env: dict, config: str = "gunicorn.conf.py"):
         self.port = free_port()
-        self.env = {**env, "PORT": str(self.port), "WEB_WORKERS": env.get("WEB_WORKERS", "2")}
+        self.env = {**env, "PORT": str(self.port), "FEED_PORT": str(self.port),
+                    "WEB_WORKERS": env.get("WEB_WORKERS", "2")}
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "backend:create_app()"],
+            [sys.executable, "-m", "gunicorn", "-c", config, "backend:create_app()"],
             env=self.env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             start_new_session=True)
         wait_for_port(self.port)
@@ -100,13 +102,15 @@ def gunicorn(folder, **env_overrides):
 
 
 @contextlib.contextmanager
-def nginx(folder, upstream_port: int):
-    """nginx running deploy/nginx/siaga112.conf.template in front of `upstream_port`."""
+def nginx(folder, upstream_port: int, feed_port: int | None = None):
+    """nginx running deploy/nginx/siaga112.conf.template in front of `upstream_port` (and of
+    the live-feed server on `feed_port`; without one, feeds go to `upstream_port` too)."""
     port = free_port()
     os.makedirs(folder, exist_ok=True)
     with open(NGINX_TEMPLATE) as f:
         site = f.read().replace("${SIAGA_LISTEN}", f"127.0.0.1:{port}").replace(
-            "${SIAGA_UPSTREAM}", f"127.0.0.1:{upstream_port}")
+            "${SIAGA_UPSTREAM}", f"127.0.0.1:{upstream_port}").replace(
+            "${SIAGA_FEED_UPSTREAM}", f"127.0.0.1:{feed_port or upstream_port}")
     temp = "\n".join(f"    {name}_temp_path {folder}/{name};"
                      for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
     conf = os.path.join(folder, "nginx.conf")

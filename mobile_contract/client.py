@@ -140,17 +140,17 @@ class SiagaClient:
             "silent": silent})
 
     def sos_sms(self, op_id: str) -> str | None:
-        """The S1 SMS for a queued report.create (PROTOCOL.md §13), to send when there has
-        been no data for a while; None if the op is not queued any more (it went through)
-        or the phone is not registered. The op stays queued: the server stores it once
+        """The S1 SMS for a queued report.create or post.report (PROTOCOL.md §13), to send
+        when there has been no data for a while; None if the op is not queued any more (it
+        went through) or the phone is not registered. The op stays queued: the server stores it once
         whichever copy arrives first, and answers the other `duplicate`."""
         row = self.db.execute("SELECT body FROM ops WHERE id = ?", (op_id,)).fetchone()
         device_id = self._meta("device_id")
         if row is None or not self.key or not device_id:
             return None
         op = json.loads(row[0])
-        return encode_sos(op, int(device_id), self.key) if op["type"] == "report.create" \
-            else None
+        return encode_sos(op, int(device_id), self.key) \
+            if op["type"] in ("report.create", "post.report") else None
 
     # ---- network ----
 

@@ -36,8 +36,12 @@ def base32(data: bytes) -> str:
     return base64.b32encode(data).decode("ascii").rstrip("=")
 
 
+POST_FLAGS = {"phone": 2, "walk_in": 4}   # post.report `via`, added to the silent flag
+
+
 def encode_sos(op: dict, device_id: int, device_key: str) -> str:
-    """S1 <device> <op> <cat><silent> <lat> <lon> <acc> <at> <mac> for a report.create op."""
+    """S1 <device> <op> <cat><flags> <lat> <lon> <acc> <at> <mac> for a report.create op
+    (any phone) or a post.report op (a crew phone)."""
     data, location = op["data"], op["data"].get("location")
     if location:
         lat = base36(round(location["lat"] * 100000))
@@ -48,7 +52,9 @@ def encode_sos(op: dict, device_id: int, device_key: str) -> str:
         lat = lon = acc = "_"
     at = int(datetime.fromisoformat(op["at"].replace("Z", "+00:00")).timestamp())
     signed = " ".join(["S1", base36(device_id), base32(uuid.UUID(op["id"]).bytes),
-                       LETTERS[data["category"]] + ("1" if data.get("silent") else "0"),
+                       LETTERS[data["category"]] + str(
+                           (1 if data.get("silent") else 0)
+                           + (POST_FLAGS[data["via"]] if op["type"] == "post.report" else 0)),
                        lat, lon, acc, base36(at)]) + " "
     mac = hmac.new(sms_key(device_key), signed.encode("ascii"), hashlib.sha256).digest()
     return signed + base32(mac[:10])

@@ -5,7 +5,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.db import BigId, UTCDateTime
+from backend.db import BigId, UTCDateTime, regency_fk
 from backend.extensions import db
 
 OUTBOX_STATUSES = ("queued", "sending", "sent", "failed", "dropped")
@@ -19,13 +19,18 @@ class PushOutbox(db.Model):
     """
 
     __tablename__ = "push_outbox"
-    __table_args__ = (sa.Index("ix_push_outbox_due", "status", "next_attempt_at"),
-                      sa.Index("ix_push_outbox_dispatch", "dispatch_id"))
+    __table_args__ = (
+        regency_fk("dispatch_id", "dispatches"), regency_fk("device_id", "devices"),
+        sa.Index("ix_push_outbox_due", "status", "next_attempt_at"),
+        sa.Index("ix_push_outbox_dispatch", "dispatch_id"),
+    )
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    regency_id: Mapped[int] = mapped_column(sa.ForeignKey("regencies.id"))
-    dispatch_id: Mapped[int] = mapped_column(sa.ForeignKey("dispatches.id"))
-    device_id: Mapped[int] = mapped_column(sa.ForeignKey("devices.id"))
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    regency_id: Mapped[int] = mapped_column(sa.ForeignKey("regencies.id"), primary_key=True)
+    # Database key (id, regency_id) for sharding (docs/SCALE.md); the ORM's identity is id.
+    __mapper_args__ = {"primary_key": [id]}
+    dispatch_id: Mapped[int] = mapped_column(BigId)
+    device_id: Mapped[int]
     status: Mapped[str] = mapped_column(sa.String(12), default="queued")
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -13,13 +13,12 @@ tokens, 429 with Retry-After, 500/503, latency), and everything accepted is reco
 """
 from __future__ import annotations
 
-import argparse
 import json
 import re
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
+
+from backend.standin import NOT_FOUND, StandIn
 
 SEND_PATH = re.compile(r"^/v1/projects/([^/]+)/messages:send$")
 FCM_ERROR_TYPE = "type.googleapis.com/google.firebase.fcm.v1.FcmError"
@@ -43,85 +42,39 @@ def error_body(code: str) -> tuple[int, dict]:
                               "details": [{"@type": FCM_ERROR_TYPE, "errorCode": code}]}}
 
 
-class FcmStandIn:
+class FcmStandIn(StandIn):
     """The stand-in server; start() runs it on a thread and returns its base URL."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0):
-        self.lock = threading.Lock()
-        self.reset()
-        standin = self
+    content_type = "application/json; charset=UTF-8"
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
+    def get(self, path: str) -> tuple:
+        if path == "/_standin/messages":
+            with self.lock:
+                return 200, {"messages": list(self.messages), "attempts": self.attempts}
+        return NOT_FOUND
 
-            def log_message(self, *args):  # quiet
-                pass
+    def post(self, path: str, body: bytes, headers) -> tuple:
+        if path == "/token":
+            return self.token(body)
+        if path == "/_standin/faults":
+            self.set_faults(**json.loads(body or b"{}"))
+            return 200, {"ok": True}
+        match = SEND_PATH.match(path)
+        if match:
+            if not (headers.get("Authorization") or "").startswith("Bearer standin-"):
+                return error_body("THIRD_PARTY_AUTH_ERROR")
+            return self.answer(match.group(1), body)
+        return NOT_FOUND
 
-            def do_GET(self):
-                if self.path == "/_standin/messages":
-                    with standin.lock:
-                        return self._json(200, {"messages": list(standin.messages),
-                                                "attempts": standin.attempts})
-                self._json(404, {"error": "not found"})
-
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                if self.path == "/token":
-                    return self._token(body)
-                if self.path == "/_standin/faults":
-                    standin.set_faults(**json.loads(body or b"{}"))
-                    return self._json(200, {"ok": True})
-                if self.path == "/_standin/reset":
-                    standin.reset()
-                    return self._json(200, {"ok": True})
-                match = SEND_PATH.match(self.path)
-                if match:
-                    return self._send(match.group(1), body)
-                self._json(404, {"error": "not found"})
-
-            def _token(self, body):
-                form = parse_qs(body.decode())
-                if form.get("grant_type") != ["urn:ietf:params:oauth:grant-type:jwt-bearer"] \
-                        or not form.get("assertion"):
-                    return self._json(400, {"error": "invalid_grant"})
-                with standin.lock:
-                    standin.tokens_issued += 1
-                    token = f"standin-access-{standin.tokens_issued}"
-                self._json(200, {"access_token": token, "expires_in": 3600,
-                                 "token_type": "Bearer"})
-
-            def _send(self, project, body):
-                if not (self.headers.get("Authorization") or "").startswith("Bearer standin-"):
-                    status, payload = error_body("THIRD_PARTY_AUTH_ERROR")
-                    return self._json(status, payload)
-                status, payload, headers = standin.answer(project, body)
-                self._json(status, payload, headers)
-
-            def _json(self, status, payload, headers=None):
-                data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json; charset=UTF-8")
-                self.send_header("Content-Length", str(len(data)))
-                for name, value in (headers or {}).items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(data)
-
-        self.server = ThreadingHTTPServer((host, port), Handler)
-        self.server.daemon_threads = True
-
-    @property
-    def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> str:
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return self.url
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+    def token(self, body: bytes) -> tuple:
+        form = parse_qs(body.decode())
+        if form.get("grant_type") != ["urn:ietf:params:oauth:grant-type:jwt-bearer"] \
+                or not form.get("assertion"):
+            return 400, {"error": "invalid_grant"}
+        with self.lock:
+            self.tokens_issued += 1
+            token = f"standin-access-{self.tokens_issued}"
+        return 200, {"access_token": token, "expires_in": 3600, "token_type": "Bearer"}
 
     # ---- state and faults ----
 
@@ -183,15 +136,5 @@ class FcmStandIn:
         return 200, {"name": name}, {}
 
 
-def main():
-    parser = argparse.ArgumentParser(description="Local FCM stand-in")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8113)
-    args = parser.parse_args()
-    standin = FcmStandIn(args.host, args.port)
-    print(f"FCM stand-in on {standin.url}", flush=True)
-    standin.server.serve_forever()
-
-
 if __name__ == "__main__":
-    main()
+    FcmStandIn.main("FCM stand-in", 8113)

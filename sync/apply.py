@@ -124,9 +124,15 @@ class Pull:
 _RECEIPT_COLUMNS = ("op_id", "op_type", "body_hash", "report_id", "dispatch_id")
 
 
+def _receipts_of(device: Device, op_ids: list[str]) -> tuple:
+    # The regency too: the read stays on the regency's shard (docs/SCALE.md).
+    return (_receipts.c.regency_id == device.regency_id, _receipts.c.device_id == device.id,
+            _receipts.c.op_id.in_(op_ids))
+
+
 def _receipts_query(device: Device, op_ids: list[str]) -> sa.Select:
-    return (sa.select(*(_receipts.c[name] for name in _RECEIPT_COLUMNS))
-            .where(_receipts.c.device_id == device.id, _receipts.c.op_id.in_(op_ids)))
+    return sa.select(*(_receipts.c[name] for name in _RECEIPT_COLUMNS)).where(
+        *_receipts_of(device, op_ids))
 
 
 def _load_receipts(device: Device, op_ids: list[str], pull: Pull | None = None) -> dict:
@@ -145,7 +151,7 @@ def _load_receipts(device: Device, op_ids: list[str], pull: Pull | None = None) 
                   *(typed_null(_receipts.c[n]).label(n) for n in _RECEIPT_COLUMNS)),
         sa.select(sa.literal(False), *(typed_null(c).label(c.name) for c in changes.c),
                   *(_receipts.c[n] for n in _RECEIPT_COLUMNS))
-        .where(_receipts.c.device_id == device.id, _receipts.c.op_id.in_(op_ids)))
+        .where(*_receipts_of(device, op_ids)))
     rows = db.session.execute(both).all()
     pull.rows = sorted((row for row in rows if row.is_change), key=lambda r: (r.txid, r.seq))
     assert change_columns == ["seq", "txid", "type", "data", "created_at"]

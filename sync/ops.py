@@ -161,8 +161,9 @@ def _sos(ctx: Context, op: ParsedOp) -> NewReport:
                      note=data["note"], silent=data["silent"], **_report_times(ctx, op))
 
 
-register(OpType("report.create", ReportCreateData, frozenset({"citizen"}), report=_sos,
-                actor=_device, flood_limited=True))
+# An SOS from any phone: a crew member in trouble presses SOS like anyone (by SMS too, §13).
+register(OpType("report.create", ReportCreateData, frozenset({"citizen", "responder"}),
+                report=_sos, actor=_device, flood_limited=True))
 register(OpType(
     "report.cancel", ReportCancelData, frozenset({"citizen"}), lock=_device_report,
     apply=lambda ctx, op, t: transition_report(

@@ -75,7 +75,8 @@ def sync():
     # both dialects alike (on PostgreSQL our own transaction is not yet below the horizon).
     # The pull is read in the statement that reads the ops' receipts, before any write.
     limit = config["SYNC_PAGE_SIZE"]
-    pull = Pull(changes_query(device_id=device.id, cursor=cursor, limit=limit))
+    pull = Pull(changes_query(device_id=device.id, regency_id=device.regency_id,
+                              cursor=cursor, limit=limit))
     results = apply_ops(device=device, ops=body["ops"], clock=clock, responder=responder,
                         pull=pull)
     if pull.rows is None:  # no op got as far as its receipt: read the changes alone

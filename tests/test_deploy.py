@@ -17,8 +17,11 @@ def _read(name):
 def test_compose_puts_nginx_in_front_and_never_publishes_the_app():
     compose = yaml.safe_load(_read("docker-compose.yml"))
     services = compose["services"]
-    assert set(services) == {"nginx", "app", "worker", "db", "redis"}
-    assert "ports" not in services["app"] and "ports" not in services["worker"]
+    assert set(services) == {"nginx", "app", "feed", "worker", "db", "redis"}
+    assert not any("ports" in services[name] for name in ("app", "feed", "worker"))
+    # Console live feeds have a server of their own, behind the same front door.
+    assert services["feed"]["command"][:3] == ["gunicorn", "-c", "gunicorn.feed.conf.py"]
+    assert services["nginx"]["environment"]["SIAGA_FEED_UPSTREAM"] == "feed:8115"
     assert services["nginx"]["ports"] == ["80:80"]
     assert services["app"]["environment"]["TRUSTED_PROXIES"] == "1"   # nginx is the one proxy
     template_vars = set(re.findall(r"\$\{(SIAGA_\w+)\}", open(NGINX_TEMPLATE).read()))

@@ -1,9 +1,6 @@
 """The live feed: the regency's changes as server-sent events."""
 from __future__ import annotations
 
-import json
-import time
-
 from flask import Response, current_app, request, stream_with_context
 
 from api.operator import STAFF_ERRORS, blp
@@ -11,13 +8,9 @@ from backend.accounts.permissions import require
 from backend.auth import SESSION_SECURITY, current_user
 from backend.errors import ApiError
 from backend.extensions import db
-from backend.feed.service import Cursor, read_changes
-
-FEED_SECONDS = 55     # a stream ends before proxies time out; EventSource reconnects itself
-FEED_POLL_S = 0.5
-# A closed browser is noticed only when a write fails: a comment every few seconds frees its
-# thread and its feed slot soon after (a reload must not lock the operator out of the feed).
-KEEPALIVE_S = 5
+from backend.feed.service import Cursor
+from backend.feed.stream import events
+from backend.metrics.instruments import FEED_STREAMS
 
 
 @blp.route("/feed")
@@ -43,24 +36,18 @@ def feed():
         raise ApiError("All live feeds are in use; the console polls meanwhile.",
                        code="too_many_feeds", status=429, headers={"Retry-After": "30"},
                        details={"limit": refused})
+    source = current_app.extensions["siaga.feed_source"]  # FEED_WAKEUP: poll or hub
+    source.open(regency_id)
+    FEED_STREAMS.inc()
 
-    def events():
-        nonlocal cursor
-        deadline, last_sent = time.monotonic() + FEED_SECONDS, time.monotonic()
-        yield "retry: 1000\n\n"
-        while time.monotonic() < deadline:
-            changes, cursor, _ = read_changes(regency_id=regency_id, cursor=cursor, limit=200)
-            db.session.rollback()  # end the read: release SQLite's lock, PostgreSQL's snapshot
-            for c in changes:
-                data = json.dumps({"id": c.seq, "type": c.type, "data": c.data})
-                yield f"id: {cursor.encode()}\nevent: change\ndata: {data}\n\n"
-                last_sent = time.monotonic()
-            if time.monotonic() - last_sent > KEEPALIVE_S:
-                yield ": keep-alive\n\n"
-                last_sent = time.monotonic()
-            time.sleep(FEED_POLL_S)
+    def release():
+        FEED_STREAMS.dec()
+        source.close(regency_id)
+        slots.release(user_id)
 
-    response = Response(stream_with_context(events()), mimetype="text/event-stream",
+    response = Response(stream_with_context(events(source, regency_id=regency_id,
+                                                   cursor=cursor)),
+                        mimetype="text/event-stream",
                         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
-    response.call_on_close(lambda: slots.release(user_id))  # however the stream ends
+    response.call_on_close(release)  # however the stream ends
     return response

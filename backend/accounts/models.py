@@ -5,7 +5,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.db import UTCDateTime, utcnow
+from backend.db import UTCDateTime, regency_fk, utcnow
 from backend.extensions import db
 
 ROLES = ("operator", "supervisor", "admin", "responder")
@@ -13,10 +13,19 @@ ROLES = ("operator", "supervisor", "admin", "responder")
 
 class User(db.Model):
     __tablename__ = "users"
+    __table_args__ = (
+        # Unique per regency in the database (a distributed table, docs/SCALE.md); across
+        # regencies create_user refuses a taken name. Sign-in looks the name up (leading column).
+        sa.UniqueConstraint("username", "regency_id"),
+        regency_fk("unit_id", "units"),
+    )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    regency_id: Mapped[int] = mapped_column(sa.ForeignKey("regencies.id"), index=True)
-    username: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    regency_id: Mapped[int] = mapped_column(sa.ForeignKey("regencies.id"),
+                                            primary_key=True, index=True)
+    # Database key (id, regency_id) for sharding (docs/SCALE.md); the ORM's identity is id.
+    __mapper_args__ = {"primary_key": [id]}
+    username: Mapped[str] = mapped_column(sa.String(64))
     name: Mapped[str] = mapped_column(sa.String(120))
     role: Mapped[str] = mapped_column(sa.String(16))
     password_hash: Mapped[str] = mapped_column(sa.String(255))  # werkzeug scrypt
@@ -27,5 +36,5 @@ class User(db.Model):
     # Bumped on disable, role change or password reset: every session of the user ends.
     session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
     # Responders only: the unit they ride with, and whether they take alerts now.
-    unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(index=True)
     on_duty: Mapped[bool] = mapped_column(default=True, server_default=sa.true())

@@ -5,7 +5,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.db import UTCDateTime, utcnow
+from backend.db import UTCDateTime, regency_fk, utcnow
 from backend.extensions import db
 
 DEVICE_KINDS = ("citizen", "responder")
@@ -15,9 +15,18 @@ LOCALES = ("id", "en")
 
 class Device(db.Model):
     __tablename__ = "devices"
+    __table_args__ = (
+        # 256 random bits: unique anyway; the constraint carries regency_id (docs/SCALE.md) and
+        # authentication looks the hash up by its leading column.
+        sa.UniqueConstraint("key_hash", "regency_id"),
+        regency_fk("user_id", "users"),
+    )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    regency_id: Mapped[int] = mapped_column(sa.ForeignKey("regencies.id"), index=True)
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    regency_id: Mapped[int] = mapped_column(sa.ForeignKey("regencies.id"),
+                                            primary_key=True, index=True)
+    # Database key (id, regency_id) for sharding (docs/SCALE.md); the ORM's identity is id.
+    __mapper_args__ = {"primary_key": [id]}
     kind: Mapped[str] = mapped_column(sa.String(16), default="citizen")
     platform: Mapped[str] = mapped_column(sa.String(16))
     app_version: Mapped[str] = mapped_column(sa.String(40))
@@ -26,14 +35,14 @@ class Device(db.Model):
     # Test traffic (conformance runs, app QA): its reports are flagged and never counted.
     test: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # sha256 of the key: the key has 256 random bits, so a fast hash is safe and keeps auth O(1).
-    key_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    key_hash: Mapped[str] = mapped_column(sa.String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Muted by an operator (a flood source): its reports are still stored, always collapsed.
     muted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Responder phones: who is signed in, where to push, where they were last.
-    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(index=True)
     fcm_token: Mapped[str | None] = mapped_column(sa.String(512))
     fcm_token_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     push_error: Mapped[str | None] = mapped_column(sa.String(40))  # why the token was dropped

@@ -5,8 +5,9 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from backend.db import BigId, UTCDateTime, utcnow
+from backend.db import BigId, UTCDateTime, regency_fk, utcnow
 from backend.extensions import db
+from backend.regencies.models import Regency  # noqa: F401  (the join's regency_id key resolves)
 from backend.units.models import Unit  # noqa: F401  (mapped before Dispatch.unit resolves)
 
 # cancelled: an operator reassigned the unit to another incident (with a reason, audited as
@@ -34,6 +35,8 @@ ACTIVE_DISPATCH_SQL = "status IN ('pending', 'notified', 'acknowledged', 'en_rou
 class Dispatch(db.Model):
     __tablename__ = "dispatches"
     __table_args__ = (
+        regency_fk("incident_id", "incidents"), regency_fk("unit_id", "units"),
+        regency_fk("created_by", "users"), regency_fk("acknowledged_by", "users"),
         sa.Index("ix_dispatches_incident", "incident_id"),
         sa.Index("ix_dispatches_unit_status", "unit_id", "status"),
         sa.Index("ix_dispatches_unit_updated", "unit_id", "updated_at"),  # a unit's latest
@@ -43,24 +46,26 @@ class Dispatch(db.Model):
                  postgresql_include=["incident_id", "acknowledged_at", "on_scene_at",
                                      "completed_at", "unit_id", "created_by"]),
         # Invariant 8: a unit is on at most one open dispatch; reassigning cancels the old one.
-        sa.Index("uq_dispatches_unit_active", "unit_id", unique=True,
+        sa.Index("uq_dispatches_unit_active", "unit_id", "regency_id", unique=True,
                  postgresql_where=sa.text(ACTIVE_DISPATCH_SQL),
                  sqlite_where=sa.text(ACTIVE_DISPATCH_SQL)),
     )
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    regency_id: Mapped[int] = mapped_column(sa.ForeignKey("regencies.id"))
-    incident_id: Mapped[int] = mapped_column(sa.ForeignKey("incidents.id"))
-    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"))
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    regency_id: Mapped[int] = mapped_column(sa.ForeignKey("regencies.id"), primary_key=True)
+    # Database key (id, regency_id) for sharding (docs/SCALE.md); the ORM's identity is id.
+    __mapper_args__ = {"primary_key": [id]}
+    incident_id: Mapped[int] = mapped_column(BigId)
+    unit_id: Mapped[int]
     status: Mapped[str] = mapped_column(sa.String(16), default="pending")
     distance_m: Mapped[float | None] = mapped_column(sa.Float)
-    created_by: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    created_by: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Escalation: nobody acknowledged by ack_deadline → timed_out, next unit proposed/sent.
     ack_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    acknowledged_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    acknowledged_by: Mapped[int | None]
     # Milestones for the service measures (backend/kpi/measures.py): set once, never moved.
     en_route_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     on_scene_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

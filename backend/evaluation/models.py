@@ -5,7 +5,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
-from backend.db import JSONDoc, UTCDateTime, utcnow
+from backend.db import JSONDoc, UTCDateTime, regency_fk, utcnow
 from backend.extensions import db
 
 PERIOD_KINDS = ("month", "range")
@@ -23,6 +23,7 @@ class EvaluationReport(db.Model):
 
     __tablename__ = "evaluation_reports"
     __table_args__ = (
+        regency_fk("generated_by", "users"), regency_fk("evaluation_by", "users"),
         # One report per regency, period and language: the scheduler's second run is a no-op,
         # a regeneration replaces the rendering in place (the written evaluation stays).
         sa.UniqueConstraint("regency_id", "period_start", "period_end", "language",
@@ -31,14 +32,16 @@ class EvaluationReport(db.Model):
         sa.CheckConstraint("period_end > period_start", name="period_order"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    regency_id: Mapped[int] = mapped_column(sa.ForeignKey("regencies.id"))
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    regency_id: Mapped[int] = mapped_column(sa.ForeignKey("regencies.id"), primary_key=True)
+    # Database key (id, regency_id) for sharding (docs/SCALE.md); the ORM's identity is id.
+    __mapper_args__ = {"primary_key": [id]}
     period_kind: Mapped[str] = mapped_column(sa.String(8))
     period_start: Mapped[datetime] = mapped_column(UTCDateTime)
     period_end: Mapped[datetime] = mapped_column(UTCDateTime)
     language: Mapped[str] = mapped_column(sa.String(5), default="id")
     generated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    generated_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    generated_by: Mapped[int | None]
     generated_via: Mapped[str] = mapped_column(sa.String(12))
     figures: Mapped[dict] = deferred(mapped_column(JSONDoc, nullable=False))
     html: Mapped[str] = deferred(mapped_column(sa.Text, nullable=False))
@@ -47,5 +50,5 @@ class EvaluationReport(db.Model):
     # The supervisor's written evaluation, kept with the report (audited on every change).
     keep_text: Mapped[str | None] = mapped_column(sa.Text)
     improve_text: Mapped[str | None] = mapped_column(sa.Text)
-    evaluation_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    evaluation_by: Mapped[int | None]
     evaluation_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -27,8 +27,8 @@ from backend.feed.models import Change
 _CURSOR = re.compile(r"^c1\.(\d{1,19})\.(\d{1,19})$")
 
 
-@dataclass(frozen=True)
-class Cursor:
+@dataclass(frozen=True, order=True)
+class Cursor:  # ordered as the feed is: (txid, seq)
     txid: int = 0
     seq: int = 0
 
@@ -64,13 +64,12 @@ def _horizon():
     return sa.true()
 
 
-def changes_query(*, cursor: Cursor, limit: int, device_id: int | None = None,
-                  regency_id: int | None = None) -> sa.Select:
+def changes_query(*, cursor: Cursor, limit: int, regency_id: int,
+                  device_id: int | None = None) -> sa.Select:
     """The select behind read_changes() (to run it in one statement with another read)."""
-    if (device_id is None) == (regency_id is None):
-        raise ValueError("give exactly one audience: device_id or regency_id")
-    audience = Change.device_id == device_id if device_id is not None \
-        else Change.regency_id == regency_id
+    audience = Change.regency_id == regency_id
+    if device_id is not None:
+        audience = sa.and_(Change.device_id == device_id, audience)
     return (sa.select(Change.seq, Change.txid, Change.type, Change.data, Change.created_at)
             .where(audience, sa.tuple_(Change.txid, Change.seq) > (cursor.txid, cursor.seq),
                    _horizon())
@@ -87,9 +86,11 @@ def page_of_changes(rows: list, *, cursor: Cursor, limit: int) -> tuple[list, Cu
     return rows, cursor, has_more
 
 
-def read_changes(*, cursor: Cursor, limit: int, device_id: int | None = None,
-                 regency_id: int | None = None) -> tuple[list, Cursor, bool]:
-    """Return up to `limit` changes after `cursor` for one audience, the next cursor, has_more.
+def read_changes(*, cursor: Cursor, limit: int, regency_id: int,
+                 device_id: int | None = None) -> tuple[list, Cursor, bool]:
+    """Return up to `limit` changes after `cursor` for one audience, the next cursor, has_more:
+    the regency's console feed, or one device's changes when `device_id` is given (the
+    device's regency is given too: the read stays on the regency's shard, docs/SCALE.md).
 
     Changes are rows with seq, txid, type, data and created_at (read-only, not ORM objects).
     """

@@ -5,7 +5,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.db import JSONDoc, UTCDateTime, utcnow
+from backend.db import JSONDoc, UTCDateTime, regency_fk, utcnow
 from backend.extensions import db
 
 
@@ -13,13 +13,18 @@ class GuideVersion(db.Model):
     """One published version of a regency's public guide. Never updated, never deleted: the
     newest is what the public sees, the older ones are the record of what was said when."""
     __tablename__ = "guide_versions"
-    __table_args__ = (sa.UniqueConstraint("regency_id", "version"),
-                      sa.CheckConstraint("version > 0", name="version_positive"))
+    __table_args__ = (
+        regency_fk("author_id", "users"),
+        sa.UniqueConstraint("regency_id", "version"),
+        sa.CheckConstraint("version > 0", name="version_positive"),
+    )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    regency_id: Mapped[int] = mapped_column(sa.ForeignKey("regencies.id"))
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    regency_id: Mapped[int] = mapped_column(sa.ForeignKey("regencies.id"), primary_key=True)
+    # Database key (id, regency_id) for sharding (docs/SCALE.md); the ORM's identity is id.
+    __mapper_args__ = {"primary_key": [id]}
     version: Mapped[int]                    # 1, 2, 3 … per regency (0 is the built-in text)
     published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    author_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    author_id: Mapped[int]
     # {"sections": [{"key", "title": {"id", "en"}, "text": {"id", "en"}}], "sms_example_desa"}
     content: Mapped[dict] = mapped_column(JSONDoc)

@@ -7,7 +7,11 @@ import sqlalchemy.orm  # noqa: F401  (sa.orm.column_property)
 from geoalchemy2 import Geography
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
-from backend.db import BigId, UTCDateTime, utcnow
+# needs_attention below is built at import and resolves the composite keys of the tables
+# it touches: the tables they reference are imported first.
+from backend.accounts.models import User  # noqa: F401
+from backend.devices.models import Device  # noqa: F401
+from backend.db import BigId, UTCDateTime, regency_fk, utcnow
 from backend.dispatches.models import Dispatch
 from backend.extensions import db
 from backend.reports.models import LOCATION_SQL
@@ -27,6 +31,7 @@ PRIORITIES = (1, 2, 3)  # 1 = life-threatening
 class Incident(db.Model):
     __tablename__ = "incidents"
     __table_args__ = (
+        regency_fk("created_by", "users"),
         sa.Index("ix_incidents_regency_status", "regency_id", "status", "created_at"),
         # Figures by period: a month of incidents is an index-only read (PostgreSQL INCLUDE;
         # migration 0014_kpi_speed), as is a dispatch's incident read by id.
@@ -40,17 +45,18 @@ class Incident(db.Model):
                                      "first_channel"]),
         sa.Index("ix_incidents_location", "location", postgresql_using="gist"),  # PostgreSQL only
     )
-    __mapper_args__ = {"eager_defaults": False}
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    regency_id: Mapped[int] = mapped_column(sa.ForeignKey("regencies.id"))
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    regency_id: Mapped[int] = mapped_column(sa.ForeignKey("regencies.id"), primary_key=True)
+    # Database key (id, regency_id) for sharding (docs/SCALE.md); the ORM's identity is id.
+    __mapper_args__ = {"eager_defaults": False, "primary_key": [id]}
     category: Mapped[str] = mapped_column(sa.String(32))
     priority: Mapped[int] = mapped_column(default=2)
     status: Mapped[str] = mapped_column(sa.String(16), default="open")
     lat: Mapped[float | None] = mapped_column(sa.Float)
     lon: Mapped[float | None] = mapped_column(sa.Float)
     summary: Mapped[str] = mapped_column(sa.Text, default="")
-    created_by: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    created_by: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     desa_code: Mapped[str | None] = mapped_column(sa.String(20))

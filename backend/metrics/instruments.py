@@ -3,7 +3,7 @@ process); under gunicorn PROMETHEUS_MULTIPROC_DIR makes every worker write its v
 shared folder and the scrape sums them (gunicorn.conf.py sets it up)."""
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram, disable_created_metrics
+from prometheus_client import Counter, Gauge, Histogram, disable_created_metrics
 
 disable_created_metrics()  # *_created series only double the scrape; rate() never needs them
 
@@ -30,6 +30,10 @@ SMS_INBOUND = Counter(
     "created, duplicate (the op was stored already: the other path or a replay), attached, "
     "held (AML waiting for its call), no_report, blocked, failed, or the refusal's code "
     "(compact_bad_mac, compact_garbled, aml_…), counted after the commit.", ["kind", "result"])
+FEED_STREAMS = Gauge(
+    "siaga_feed_streams_open", "Console live feeds open now, summed over the live processes "
+    "of the scraped server (the API's gunicorn or the feed server).",
+    multiprocess_mode="livesum")
 DB_ERRORS = Counter(
     "siaga_db_errors_total", "Database errors answered as 503 (lost connection, deadlock, "
     "lock timeout), by DBAPI error class.", ["kind"])

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from geoalchemy2 import Geography
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
-from backend.db import BigId, UTCDateTime
+from backend.db import BigId, UTCDateTime, regency_fk
 from backend.extensions import db
 
 REPORT_STATUSES = ("received", "confirmed", "rejected", "merged", "cancelled")
@@ -43,8 +43,11 @@ LOCATION_SQL = ("CASE WHEN lat IS NULL OR lon IS NULL THEN NULL ELSE "
 class Report(db.Model):
     __tablename__ = "reports"
     __table_args__ = (
+        regency_fk("device_id", "devices"), regency_fk("incident_id", "incidents"),
+        regency_fk("created_by", "users"), regency_fk("taken_by_unit_id", "units"),
+        regency_fk("triaged_by", "users"),
         # Second guard of "never stored twice": one report per device op, whatever the path.
-        sa.UniqueConstraint("device_id", "client_op_id"),
+        sa.UniqueConstraint("device_id", "client_op_id", "regency_id"),
         sa.Index("ix_reports_regency_inbox", "regency_id", "status", "received_at"),
         # Figures by period: a month of reports is an index-only read on PostgreSQL (INCLUDE;
         # migration 0014_kpi_speed).
@@ -56,12 +59,12 @@ class Report(db.Model):
         sa.CheckConstraint("lat IS NULL OR (lat BETWEEN -90 AND 90)", name="lat_range"),
         sa.CheckConstraint("lon IS NULL OR (lon BETWEEN -180 AND 180)", name="lon_range"),
     )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    regency_id: Mapped[int] = mapped_column(sa.ForeignKey("regencies.id"), primary_key=True)
     # Never fetch server-generated columns after INSERT: `location` exists only on PostgreSQL.
-    __mapper_args__ = {"eager_defaults": False}
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    regency_id: Mapped[int] = mapped_column(sa.ForeignKey("regencies.id"))
-    device_id: Mapped[int | None] = mapped_column(sa.ForeignKey("devices.id"), index=True)
+    # Database key (id, regency_id) for sharding (docs/SCALE.md); the ORM's identity is id.
+    __mapper_args__ = {"eager_defaults": False, "primary_key": [id]}
+    device_id: Mapped[int | None] = mapped_column(index=True)
     client_op_id: Mapped[str | None] = mapped_column(sa.String(36))
     category: Mapped[str] = mapped_column(sa.String(32))
     status: Mapped[str] = mapped_column(sa.String(16), default="received")
@@ -81,11 +84,11 @@ class Report(db.Model):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     status_reason: Mapped[str | None] = mapped_column(sa.String(200))
-    incident_id: Mapped[int | None] = mapped_column(sa.ForeignKey("incidents.id"), index=True)
+    incident_id: Mapped[int | None] = mapped_column(BigId, index=True)
     # The channel (CHANNELS); every value fits the column's 8 characters.
     source: Mapped[str] = mapped_column(sa.String(8), default="app", server_default="app")
     caller_phone: Mapped[str | None] = mapped_column(sa.String(20))
-    created_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_by: Mapped[int | None]
     # Where it is (backend.places, assigned at ingest): the desa and kecamatan the point falls
     # in; place_distance_m is 0 inside the desa, > 0 when the nearest desa within the
     # tolerance was taken; no desa with a location = outside the regency.
@@ -101,12 +104,12 @@ class Report(db.Model):
     # collapsed into one inbox row per device so it cannot bury other people's emergencies.
     flooded: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # Channel post: the unit whose post took the report, and how it reached them.
-    taken_by_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"))
+    taken_by_unit_id: Mapped[int | None]
     taken_via: Mapped[str | None] = mapped_column(sa.String(8))
     # Milestones for the service measures (backend/kpi/measures.py): set once, never moved.
     first_viewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     triaged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    triaged_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    triaged_by: Mapped[int | None]
 
     location = deferred(mapped_column(
         Geography("POINT", 4326, spatial_index=False), sa.Computed(LOCATION_SQL, persisted=True)))

@@ -135,7 +135,7 @@ def create_reports(*, regency_id: int, reports: Sequence[NewReport],
                         after=_created(r, row)) for r, row in zip(reports, rows)]
     if device is not None:
         # Core, not ORM: a sync batch needs only the ids, and this is the hottest insert.
-        stmt = insert_ignoring_conflicts(table, "device_id", "client_op_id").returning(
+        stmt = insert_ignoring_conflicts(table, "device_id", "client_op_id", "regency_id").returning(
             table.c.client_op_id, table.c.id)
         inserted = dict(db.session.execute(stmt, rows).all())
         ids = [inserted.get(r.client_op_id) for r in reports]

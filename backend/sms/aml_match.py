@@ -98,6 +98,22 @@ def report_aml(report: Report) -> AmlFix | None:
     return next((f for f in fixes if f.lat is not None), fixes[0] if fixes else None)
 
 
+def incident_aml(reports: list[Report]) -> list[dict]:
+    """The AML fix shown for each of an incident's reports that has one, for its page's map:
+    [{"report": {ref, lat, lon, location_source}, "aml": AmlRead}] — supplemental, as on
+    the report's own page (applied only by accept_aml)."""
+    from backend.sms.schemas import AmlRead
+
+    shown = []
+    for report in reports:
+        fix = report_aml(report)
+        if fix is not None:
+            shown.append({"report": {"ref": report.ref, "lat": report.lat, "lon": report.lon,
+                                     "location_source": report.location_source},
+                          "aml": AmlRead().dump(fix)})
+    return shown
+
+
 def accept_aml(*, actor: User, ref: str) -> Report:
     """Apply the report's AML fix to its location (the operator's decision, audited with the
     location before and after); the desa and kecamatan follow the new point."""

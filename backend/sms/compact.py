@@ -5,7 +5,9 @@ one GSM-7 SMS, for when the phone has no data.
 
     device  the device id (from POST /v1/devices), base36
     op      the op id, the UUID's 16 bytes in base32 (RFC 4648, upper case, no padding): 26
-    cat     one letter per category (CATEGORY_LETTERS); flags one digit: 1 = silent
+    cat     one letter per category (CATEGORY_LETTERS); flags one digit, the sum of
+            1 = silent, 2 = a post report taken by phone, 4 = a post report of a walk-in
+            (0/1: the op is report.create; 2-5: post.report, responder phones only)
     lat/lon round(degrees × 100000) as signed base36 (1e-5° ≈ 1.1 m); "_" = no fix
     acc     accuracy in whole metres, base36, capped at 999999; "_" = unknown or no fix
     at      capture time (the op's `at`), Unix seconds, base36
@@ -41,6 +43,9 @@ CATEGORY_LETTERS = {"fire": "F", "riot": "R", "accident": "A", "natural_disaster
                     "health": "H", "violence_women_children": "V", "public_order": "P",
                     "other": "O"}
 LETTER_CATEGORIES = {v: k for k, v in CATEGORY_LETTERS.items()}
+# The flags digit's post bits: how the emergency reached the post (post.report `via`).
+POST_FLAGS = {"phone": 2, "walk_in": 4}
+FLAG_POSTS = {v: k for k, v in POST_FLAGS.items()}
 assert set(CATEGORY_LETTERS) == set(CATEGORY_CODES)
 MAX_DEVICE_ID = 36 ** 8 - 1
 MAX_ACCURACY_M = 999_999
@@ -58,6 +63,9 @@ COMPACT_CODES = {
                "decode.",
     "out_of_range": "A field decodes to an impossible value.",
     "unknown_device": "No active device has this id.",
+    "op_not_allowed": "This device may not send this op (a post report from a citizen "
+                      "phone, or from a responder phone with no crew member of a unit "
+                      "signed in).",
     "bad_mac": "The signature does not match: forged or altered.",
 }
 
@@ -89,17 +97,27 @@ class CompactSos:
     captured_at: datetime
     mac: bytes
     signed: str          # the text the MAC covers
+    post_via: str | None = None   # phone | walk_in: the op is post.report (responder phones)
+
+    @property
+    def op_type(self) -> str:
+        return "post.report" if self.post_via else "report.create"
 
     def to_op(self) -> dict:
         """The sync op it carries (PROTOCOL.md §2 report.create), for the report pipeline.
         The app's own copy of the op has more (note, fix_time, source): dedup is by op id,
         never by body."""
+        # The source does not travel: an SOS's point is the phone's fix; a post report's
+        # point is usually one picked on the map (where the emergency is, not the post).
         location = None if self.lat is None else {
-            "lat": self.lat, "lon": self.lon, "accuracy_m": self.accuracy_m, "source": "gps"}
-        return {"id": str(self.op_id), "type": "report.create",
-                "at": self.captured_at.isoformat(),
-                "data": {"category": self.category, "location": location, "note": "",
-                         "silent": self.silent}}
+            "lat": self.lat, "lon": self.lon, "accuracy_m": self.accuracy_m,
+            "source": "manual" if self.post_via else "gps"}
+        data = {"category": self.category, "location": location, "note": "",
+                "silent": self.silent}
+        if self.post_via:
+            data.update(via=self.post_via, desa_code=None, desa_name=None, caller_phone=None)
+        return {"id": str(self.op_id), "type": self.op_type,
+                "at": self.captured_at.isoformat(), "data": data}
 
 
 # ---------------------------------------------------------------------------- keys
@@ -157,9 +175,10 @@ def mac_of(signed: str, key: bytes) -> bytes:
 # ---------------------------------------------------------------------------- encode
 
 def encode(op: dict, device_id: int, sms_key: bytes) -> str:
-    """The S1 text of a queued report.create op (PROTOCOL.md §2 shape) of this device."""
-    if op.get("type") != "report.create":
-        raise ValueError("only report.create travels by SMS")
+    """The S1 text of a queued report.create or post.report op (PROTOCOL.md §2 / §10
+    shape) of this device."""
+    if op.get("type") not in ("report.create", "post.report"):
+        raise ValueError("only report.create and post.report travel by SMS")
     if not 0 < device_id <= MAX_DEVICE_ID:
         raise ValueError("device id out of range")
     data = op["data"]
@@ -171,7 +190,8 @@ def encode(op: dict, device_id: int, sms_key: bytes) -> str:
             min(MAX_ACCURACY_M, round(loc["accuracy_m"])))
     else:
         lat = lon = acc = "_"
-    flags = "1" if data.get("silent") else "0"
+    flags = str((1 if data.get("silent") else 0) + (
+        POST_FLAGS[data["via"]] if op["type"] == "post.report" else 0))
     signed = " ".join((VERSION, b36(device_id), _b32(uuid.UUID(op["id"]).bytes),
                        CATEGORY_LETTERS[data["category"]] + flags, lat, lon, acc,
                        b36(int(at.timestamp())))) + " "
@@ -203,8 +223,9 @@ def decode(text: str) -> CompactSos:
     if not 0 < device_id <= MAX_DEVICE_ID or dev.startswith(("-", "0")):
         raise CompactError("out_of_range", "device")
     op_id = uuid.UUID(bytes=_unb32(op, 16, "op"))
-    if len(cat) != 2 or cat[0] not in LETTER_CATEGORIES or cat[1] not in "01":
+    if len(cat) != 2 or cat[0] not in LETTER_CATEGORIES or cat[1] not in "012345":
         raise CompactError("garbled", "category")
+    flags = int(cat[1])
     if (lat == "_") != (lon == "_") or (lat == "_" and acc != "_"):
         raise CompactError("garbled", "lat")
     latitude = longitude = accuracy = None
@@ -223,10 +244,11 @@ def decode(text: str) -> CompactSos:
         raise CompactError("out_of_range", "at")
     return CompactSos(
         version=VERSION, device_id=device_id, op_id=op_id,
-        category=LETTER_CATEGORIES[cat[0]], silent=cat[1] == "1", lat=latitude,
+        category=LETTER_CATEGORIES[cat[0]], silent=bool(flags & 1), lat=latitude,
         lon=longitude, accuracy_m=accuracy,
         captured_at=datetime.fromtimestamp(seconds, tz=timezone.utc),
-        mac=_unb32(mac, MAC_BYTES, "mac"), signed=text[:text.rindex(" ") + 1])
+        mac=_unb32(mac, MAC_BYTES, "mac"), signed=text[:text.rindex(" ") + 1],
+        post_via=FLAG_POSTS.get(flags & 6))
 
 
 def verify(sos: CompactSos, sms_key: bytes) -> CompactSos:

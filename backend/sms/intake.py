@@ -35,6 +35,10 @@ def reply_sos(ref: str) -> str:
     return f"Siaga112: SOS Anda diterima, nomor laporan {ref}. Petugas 112 sedang menangani."
 
 
+def reply_post(ref: str) -> str:
+    return f"Siaga112: Laporan pos diterima, nomor laporan {ref}. Pusat 112 menindaklanjuti."
+
+
 def reply_text(ref: str) -> str:
     return (f"Siaga112: Laporan Anda diterima, nomor {ref}. Operator 112 akan menelepon "
             f"nomor ini. Darurat jiwa: telepon 112.")
@@ -65,22 +69,30 @@ def _compact(message: SmsMessage) -> str:
     # No clock exchange by SMS: the phone's time is kept raw, and clamped if in the future.
     when = captured_time(make_clock(received_at=received, device_time=received,
                                     flag_after_s=10**9), _at(op["at"]), None)
-    flooded, = flood_flags(device=device, count=1)
-    new = NewReport(channel="sms", client_op_id=op["id"], category=data["category"], note="",
+    post = op["type"] == "post.report"
+    # A post report (a crew's phone, §13 flags 2-5) is the post's, like its sync copy: the
+    # unit that took it and how; the SOS's flood rule is the SOS's only.
+    flooded, = (False,) if post else flood_flags(device=device, count=1)
+    new = NewReport(channel="post" if post else "sms", client_op_id=op["id"],
+                    category=data["category"], note="",
                     silent=data["silent"], lat=location.get("lat"), lon=location.get("lon"),
                     accuracy_m=location.get("accuracy_m"),
                     location_source=location.get("source"), location_fix_at=None,
                     device_captured_at=_at(op["at"]), captured_at=when.at,
                     time_source=when.source, clock_skew_flagged=when.flagged,
                     flooded=flooded or message.rate_limited,
-                    # The number the SOS came from: the operator can call it back.
-                    caller_phone=message.number[:20])
+                    # The number the SOS came from: the operator can call it back. A post
+                    # report's caller is whoever called or walked in to the post: unknown
+                    # until the app's copy (the SMS shows the crew phone's number).
+                    caller_phone=None if post else message.number[:20],
+                    taken_by_unit_id=parse.get("unit_id") if post else None,
+                    taken_via=data.get("via") if post else None)
     report_id, = create_reports(regency_id=device.regency_id, device=device,
                                 actor=("device", device.id), reports=[new])
     if report_id is not None:
         from sync.models import SyncOp
         db.session.add(SyncOp(regency_id=device.regency_id, device_id=device.id,
-                              op_id=op["id"], op_type="report.create", body_hash=SMS_RECEIPT,
+                              op_id=op["id"], op_type=op["type"], body_hash=SMS_RECEIPT,
                               report_id=report_id, applied_at=utcnow()))
         result = "created"
     else:  # the app's copy came first (or this SMS is a replay): the same report
@@ -91,7 +103,7 @@ def _compact(message: SmsMessage) -> str:
     # A silent SOS gets no SMS: its arrival would sound on the phone of someone who cannot
     # safely speak. The app learns the number from /v1/sync when data returns.
     if not data["silent"] and not _replied(report_id, message.number):
-        _reply(message, reply_sos(format_ref(report_id)))
+        _reply(message, (reply_post if post else reply_sos)(format_ref(report_id)))
     return result
 
 
@@ -101,7 +113,8 @@ def note_from_app_copy(*, device: Device, op, receipt) -> None:
     A report already closed, or one whose note is set, keeps what it has."""
     from backend.reports.service import update_report_note
 
-    note = (op.data or {}).get("note") if op.type == "report.create" else None
+    note = (op.data or {}).get("note") if op.type in ("report.create", "post.report") \
+        else None
     report = db.session.get(Report, receipt.report_id) if note else None
     if report is None or report.note or report.status not in ("received", "confirmed"):
         return

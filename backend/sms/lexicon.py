@@ -3,7 +3,10 @@
 Weights: 4 = names the emergency outright (kebakaran, KDRT), 3 = a strong sign (terbakar,
 pingsan), 2 = supporting (api, ambulan), 1 = weak hint (asap, luka). Multi-word phrases are
 matched before single words and use up their words. Words are matched after the SMS has
-been folded (lower case, slang expanded: see SLANG), typo-tolerantly for words of 5+ letters.
+been folded (lower case, slang expanded: see SLANG), typo-tolerantly for words of 5+ letters,
+through their roots (backend.sms.morphology: ketabrak ~ tabrak, kecopetan ~ copet), with
+vowels written the regional way (sesek ~ sesak) or dropped (bnjr ~ banjir). So list a word
+once in its usual form; affixed forms are only listed where their weight differs.
 
 Regional words (Palembang / Musi Malay, and things peculiar to this regency) are marked
 `# regional`. Musi Banyuasin specifics: peat and plantation fires (karhutla), illegal oil
@@ -23,6 +26,7 @@ KEYWORDS: dict[str, list[tuple[str, float]]] = {
         ("jago merah", 4), ("api besar", 3), ("kobaran api", 4), ("api", 2), ("hangus", 3),
         ("dibakar", 1), ("membakar", 1), ("meledak", 2), ("ledakan", 2), ("korsleting", 2),
         ("konslet", 2), ("asap", 1), ("asap tebal", 2), ("damkar", 3), ("pemadam", 3),
+        ("kobong", 3), ("kobongan", 4),  # regional: Javanese (transmigrant villages)
         ("fire", 3), ("on fire", 4), ("burning", 3), ("burn", 2), ("fire truck", 3),
     ],
     "accident": [
@@ -40,7 +44,9 @@ KEYWORDS: dict[str, list[tuple[str, float]]] = {
     ],
     "natural_disaster": [
         ("banjir", 4), ("kebanjiran", 4), ("banjir bandang", 4), ("air bah", 4),
-        ("air naik", 3), ("air sungai meluap", 4), ("meluap", 3), ("terendam", 2),
+        ("air naik", 3), ("air masuk rumah", 3), ("tergenang", 2), ("genangan", 2),
+        ("setinggi lutut", 2), ("setinggi pinggang", 2), ("setinggi dada", 3),
+        ("air sungai meluap", 4), ("meluap", 3), ("terendam", 2),
         ("longsor", 4), ("tanah longsor", 4), ("tebing longsor", 4), ("amblas", 2),
         ("tertimbun", 2), ("puting beliung", 4), ("angin puting beliung", 4),
         ("angin ribut", 3), ("angin kencang", 3), ("pohon tumbang", 3), ("gempa", 4),
@@ -63,6 +69,8 @@ KEYWORDS: dict[str, list[tuple[str, float]]] = {
         ("sakit", 2), ("sakit parah", 3), ("dokter", 2), ("puskesmas", 2), ("luka", 1),
         ("berdarah", 1), ("bengkak", 1), ("meninggal", 1),
         ("pening", 2),  # regional: Malay for pusing (dizzy)
+        ("semaput", 3), ("lairan", 4),  # regional: Javanese (unconscious, giving birth)
+        ("giving birth", 4), ("in labor", 4), ("midwife", 3), ("pregnant", 2),
         ("unconscious", 4), ("heart attack", 4), ("sick", 2), ("doctor", 2),
         ("cant breathe", 4), ("not breathing", 4), ("bleeding", 2),
     ],
@@ -111,11 +119,50 @@ VIOLENT_ACTS = {
 }
 VICTIMS = {
     "istri", "suami", "bini",  # regional: bini (wife, Palembang/Malay)
+    "budak",  # regional: Palembang/Malay for a child
     "anak", "balita", "bayi", "ibu", "perempuan", "wanita", "cewek", "gadis", "adik",
     "siswi", "pacar", "orang tua", "mama", "wife", "husband", "sister", "daughter", "girl",
     "child", "children", "kid", "woman",
 }
-ACT_WEIGHT = {"violence_women_children": 4, "public_order": 2}
+ACT_WEIGHT = {"violence_women_children": 4, "riot": 4, "public_order": 2}
+
+# A riot is violence by a crowd: a CROWD word with a violent act (or a mob's act: burning,
+# stoning, storming, judging a thief themselves) makes it a riot rather than one person's
+# assault or theft ("massa ngamuk bakar pos polisi", "massa hakimi maling"). Roots, so
+# every affixed form counts (membakar, dilempari, mengamuk).
+CROWD = {"massa", "gerombolan", "kelompok", "geng", "ramai", "rame", "beramai", "antar",
+         "antarwarga", "antardesa", "antarkampung", "mob", "crowd"}
+# "saling serang" is a crowd when a collective is named ("warga 2 desa saling serang").
+COLLECTIVE = {"warga", "pemuda", "pelajar", "siswa", "desa", "kampung", "suporter", "ormas",
+              "kelompok", "villagers"}
+MOB_ROOTS = {"amuk", "bakar", "lempar", "serang", "hakim", "keroyok", "rusak", "jarah",
+             "bentrok", "pukul", "aniaya", "tendang", "bacok", "tusuk"}
+
+# Two vehicles set against each other are a collision: "motor vs truk", "mobil lawan
+# motor" (VERSUS between two VEHICLES scores accident).
+VEHICLES = {"motor", "mobil", "truk", "truck", "bus", "bis", "angkot", "travel", "pickup",
+            "pick", "sepeda", "becak", "ojek", "sedan", "minibus", "tronton", "tangki",
+            "ketek", "jukung", "speedboat", "speed", "tongkang", "perahu", "kapal", "car",
+            "motorbike", "motorcycle"}
+VERSUS = {"vs", "versus", "lawan", "lwn", "vs."}
+COLLISION_WEIGHT = 4
+
+# Animals: what they do is no crime ("sapi ngamuk", "gajah liar merusak kebun"); wildlife
+# and livestock out of control are "other" for the operator unless someone is bitten
+# (health: digigit ular/anjing/buaya).
+ANIMALS = {"sapi", "kerbau", "kambing", "babi", "anjing", "gajah", "harimau", "macan",
+           "beruang", "buaya", "ular", "monyet", "beruk", "lebah", "tawon"}
+
+# Everyday words never read as a typo of a lexicon word (sekarang is not sekarat, kabar is
+# not kebakar). Every SLANG expansion is added to these: it is a word spelled right.
+EVERYDAY = {
+    "sekarang", "sebentar", "segera", "kabar", "besar", "pasar", "bantu", "bantuan",
+    "datang", "tolong", "sudah", "belum", "banyak", "kemarin", "malam", "pagi", "siang",
+    "sore", "subuh", "rumah", "warga", "jalan", "tetangga", "keluarga", "kampung", "kebun",
+    "sawah", "sungai", "motor", "mobil", "orang", "bapak", "kakak", "nenek", "kakek",
+    "tadi", "juga", "masih", "karena", "dengan", "untuk", "sampai", "semua", "lapor",
+    "sampai", "minta", "mohon", "cepat", "pulang", "kirim", "harap", "kosong", "masak",
+}
 
 EMOJI = {"🔥": "fire", "🚒": "fire", "🚑": "health", "🤕": "health", "🌊": "natural_disaster",
          "🌪": "natural_disaster", "🚓": "public_order", "🔪": "public_order",
@@ -134,4 +181,11 @@ SLANG = {
     "adek": "adik", "ortu": "orang tua", "ortunya": "orang tua", "nian": "sangat",  # regional
     "ado": "ada",  # regional
     "cant": "cant", "can't": "cant", "kclakaan": "kecelakaan",
+    "dr": "dari", "td": "tadi", "dtg": "datang", "jg": "juga", "bnyk": "banyak",
+    "byk": "banyak", "sm": "sama", "tp": "tapi", "utk": "untuk", "blm": "belum",
+    "msh": "masih", "trs": "terus", "bs": "bisa", "kmrn": "kemarin", "mlm": "malam",
+    "malem": "malam", "ank": "anak", "cpt": "cepat", "sgr": "segera", "kpd": "kepada",
+    "tuo": "tua", "apo": "apa", "dio": "dia", "kito": "kita",  # regional: Palembang -o
+    "pls": "please", "plz": "please",
+    "tulung": "tolong", "omah": "rumah", "neng": "di",  # regional: Javanese
 }

@@ -6,7 +6,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.db import BigId, JSONDoc, UTCDateTime
+from backend.db import BigId, JSONDoc, UTCDateTime, regency_fk
 from backend.extensions import db
 
 DIRECTIONS = ("in", "out")
@@ -25,17 +25,22 @@ class SmsMessage(db.Model):
 
     __tablename__ = "sms_messages"
     __table_args__ = (
-        sa.UniqueConstraint("direction", "gateway", "gateway_id", name="uq_sms_gateway_id"),
+        regency_fk("report_id", "reports"),
+        sa.UniqueConstraint("direction", "gateway", "gateway_id", "regency_id",
+                            name="uq_sms_gateway_id"),
         sa.Index("ix_sms_out_due", "direction", "status", "next_attempt_at"),
         sa.Index("ix_sms_number_at", "number", "created_at"),
     )
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    regency_id: Mapped[int] = mapped_column(sa.ForeignKey("regencies.id"), index=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    regency_id: Mapped[int] = mapped_column(sa.ForeignKey("regencies.id"),
+                                            primary_key=True, index=True)
+    # Database key (id, regency_id) for sharding (docs/SCALE.md); the ORM's identity is id.
+    __mapper_args__ = {"primary_key": [id]}
     direction: Mapped[str] = mapped_column(sa.String(3))
     number: Mapped[str] = mapped_column(sa.String(40))      # E.164 when it parses, else as sent
     text: Mapped[str] = mapped_column(sa.Text)
-    gateway: Mapped[str] = mapped_column(sa.String(16))     # gammu | webhook | standin
+    gateway: Mapped[str] = mapped_column(sa.String(16))  # gammu | webhook | standin | aml_https
     gateway_id: Mapped[str | None] = mapped_column(sa.String(200))
     status: Mapped[str] = mapped_column(sa.String(12))
     kind: Mapped[str | None] = mapped_column(sa.String(10))
@@ -49,8 +54,7 @@ class SmsMessage(db.Model):
     received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # by the gateway (in)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)      # by the gateway (out)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    report_id: Mapped[int | None] = mapped_column(BigId, sa.ForeignKey("reports.id"),
-                                                  index=True)
+    report_id: Mapped[int | None] = mapped_column(BigId, index=True)
 
 
 class BlockedNumber(db.Model):
@@ -58,13 +62,18 @@ class BlockedNumber(db.Model):
     and never forwarded; blocking and unblocking are audited."""
 
     __tablename__ = "sms_blocked_numbers"
-    __table_args__ = (sa.UniqueConstraint("regency_id", "number", name="uq_sms_blocked"),)
+    __table_args__ = (
+        regency_fk("blocked_by", "users"),
+        sa.UniqueConstraint("regency_id", "number", name="uq_sms_blocked"),
+    )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    regency_id: Mapped[int] = mapped_column(sa.ForeignKey("regencies.id"))
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    regency_id: Mapped[int] = mapped_column(sa.ForeignKey("regencies.id"), primary_key=True)
+    # Database key (id, regency_id) for sharding (docs/SCALE.md); the ORM's identity is id.
+    __mapper_args__ = {"primary_key": [id]}
     number: Mapped[str] = mapped_column(sa.String(40))
     reason: Mapped[str] = mapped_column(sa.String(300))
-    blocked_by: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    blocked_by: Mapped[int]
     blocked_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -75,14 +84,19 @@ class AmlFix(db.Model):
     report's own location; an operator applies it (accepted_at/by, audited)."""
 
     __tablename__ = "aml_fixes"
-    __table_args__ = (sa.Index("ix_aml_number_at", "regency_id", "number", "received_at"),)
+    __table_args__ = (
+        regency_fk("report_id", "reports"), regency_fk("sms_id", "sms_messages"),
+        regency_fk("accepted_by", "users"),
+        sa.UniqueConstraint("sms_id", "regency_id"),
+        sa.Index("ix_aml_number_at", "regency_id", "number", "received_at"),
+    )
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    regency_id: Mapped[int] = mapped_column(sa.ForeignKey("regencies.id"))
-    report_id: Mapped[int | None] = mapped_column(BigId, sa.ForeignKey("reports.id"),
-                                                  index=True)
-    sms_id: Mapped[int | None] = mapped_column(BigId, sa.ForeignKey("sms_messages.id"),
-                                               unique=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    regency_id: Mapped[int] = mapped_column(sa.ForeignKey("regencies.id"), primary_key=True)
+    # Database key (id, regency_id) for sharding (docs/SCALE.md); the ORM's identity is id.
+    __mapper_args__ = {"primary_key": [id]}
+    report_id: Mapped[int | None] = mapped_column(BigId, index=True)
+    sms_id: Mapped[int | None] = mapped_column(BigId)
     number: Mapped[str] = mapped_column(sa.String(40))      # the caller's, E.164
     transport: Mapped[str] = mapped_column(sa.String(8))     # sms | https
     lat: Mapped[float | None] = mapped_column(sa.Float)      # None: the phone had no fix
@@ -93,4 +107,4 @@ class AmlFix(db.Model):
     positioned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    accepted_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    accepted_by: Mapped[int | None]

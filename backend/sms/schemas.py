@@ -142,3 +142,46 @@ class AmlRead(Schema):
     accepted_at = fields.AwareDateTime(allow_none=True, required=True, metadata={
         "description": "When an operator applied it to the report's location (null: not)."})
     accepted_by = fields.Integer(allow_none=True, required=True)
+
+
+class AmlHttpsForm(Schema):
+    """The form an AML HTTPS delivery carries (ETSI TS 103 625 / EENA; documentation only:
+    the body is validated by backend/sms/aml.py parse_aml_https, and a malformed one is
+    stored refused, answered 200). Unknown keys are ignored; the SMS short keys (lt, lg, rd,
+    top, lc, pm, si, ei, mcc, mnc) are accepted in place of the long ones."""
+
+    v = fields.String(required=True, metadata={"description": "AML version: 1, 2 or 3."})
+    device_number = fields.String(required=True, metadata={
+        "description": "The caller's number (MSISDN): what matches the call report."})
+    location_latitude = fields.String(metadata={"description": "Decimal degrees (WGS84)."})
+    location_longitude = fields.String(metadata={"description": "Decimal degrees (WGS84)."})
+    location_accuracy = fields.String(metadata={"description": "Radius in metres."})
+    location_confidence = fields.String(metadata={"description": "% inside the radius."})
+    location_time = fields.String(required=True, metadata={
+        "description": "Time of positioning, milliseconds since the Unix epoch."})
+    location_source = fields.String(required=True, metadata={
+        "description": "gps | wifi | cell | unknown (no location)."})
+    device_imei = fields.String()
+    device_imsi = fields.String()
+    cell_network_mcc = fields.String()
+    cell_network_mnc = fields.String()
+
+
+class AmlHttpsError(Schema):
+    code = fields.String(required=True, metadata={
+        "description": "Why the AML was refused (backend/sms/aml.py AML_CODES)."})
+    field = fields.String(allow_none=True, required=True)
+
+
+class AmlHttpsResult(Schema):
+    accepted = fields.Boolean(required=True, metadata={
+        "description": "false: the AML was malformed (stored refused, counted) or its number "
+                       "is blocked; never retried usefully."})
+    result = fields.String(required=True, metadata={
+        "enum": ["attached", "held", "duplicate", "refused", "blocked", "failed"],
+        "description": "attached to the caller's call report, held until the operator "
+                       "creates it, or a redelivery of an AML already stored."})
+    sms_id = fields.Integer(allow_none=True, required=True, metadata={
+        "description": "The stored inbound message (kind aml, gateway aml_https); null for "
+                       "a redelivery."})
+    error = fields.Nested(AmlHttpsError, allow_none=True, required=True)

@@ -15,10 +15,12 @@ failed from its folders) / a retry with backoff / a visible failure.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import uuid
 from dataclasses import asdict, is_dataclass
 from datetime import datetime, timedelta
+from urllib.parse import parse_qs, parse_qsl, urlencode
 
 import phonenumbers
 import sqlalchemy as sa
@@ -42,6 +44,9 @@ log = logging.getLogger(__name__)
 PENDING = "siaga.sms.pending"   # outbound rows queued in this transaction: kick after commit
 COUNTS = "siaga.sms.counts"    # inbound (kind, result) of this transaction: counted on commit
 MAX_TEXT = 4000
+# The pseudo-gateway of AML deliveries over HTTPS (POST /v1/aml/https): stored as inbound
+# messages of kind aml, so both AML transports take one path.
+AML_HTTPS = "aml_https"
 
 
 # ---------------------------------------------------------------------------- numbers
@@ -75,7 +80,8 @@ def receive(message: Inbound, *, gateway_name: str) -> SmsMessage | None:
     text = CONTROL_CHARACTERS.sub("", message.text)
     table = SmsMessage.__table__
     new_id = db.session.scalar(
-        insert_ignoring_conflicts(table, "direction", "gateway", "gateway_id").values(
+        insert_ignoring_conflicts(table, "direction", "gateway", "gateway_id",
+                                  "regency_id").values(
             regency_id=_regency_id(), direction="in", number=number,
             text=text[:MAX_TEXT], gateway=gateway_name,
             gateway_id=message.gateway_id[:200], status="received", attempts=0,
@@ -117,7 +123,9 @@ def handle_inbound(message: SmsMessage) -> str:
     `message.rate_limited` set (their reports are to be stored flagged, like a flood).
 
     Today it classifies and records the result on the row:
-      kind  "aml"      parse = the AmlLocation fields          (backend/sms/aml.py)
+      kind  "aml"      parse = the AmlLocation fields          (backend/sms/aml.py; an
+                       AML SMS, or an AML HTTPS delivery: gateway aml_https, its form
+                       body as the text)
             "compact"  parse = {"op": the report.create op, "device_id", "verified"}
                        verified against the device's key      (backend/sms/compact.py)
             "text"     parse = category, confidence, desa, candidates, kecamatan
@@ -136,10 +144,11 @@ def handle_inbound(message: SmsMessage) -> str:
 
     text = message.text or ""
     message.error_code, message.parse = None, None
-    if is_aml_sms(text):
+    if message.gateway == AML_HTTPS or is_aml_sms(text):
         message.kind = "aml"
         try:
-            message.parse = _jsonable(parse_aml_sms(text))
+            message.parse = _jsonable(_aml_https(message) if message.gateway == AML_HTTPS
+                                      else parse_aml_sms(text))
         except AmlError as exc:
             message.error_code, message.parse = f"aml_{exc.code}", {"error": exc.as_dict()}
     elif is_compact(text):
@@ -159,16 +168,51 @@ def handle_inbound(message: SmsMessage) -> str:
     return report_from_sms(message)
 
 
+def _aml_https(message: SmsMessage):
+    """The AmlLocation of an AML HTTPS delivery (its form-encoded body is the row's text).
+    Without the caller's number it cannot be matched to a call: refused."""
+    from backend.sms.aml import AmlError, parse_aml_https
+
+    location = parse_aml_https(parse_qs(message.text, keep_blank_values=True))
+    if not location.number:
+        raise AmlError("missing_field", "device_number")
+    return location
+
+
 def _compact(text: str) -> dict:
     from backend.devices.models import Device
     from backend.sms.compact import CompactError, decode, sms_key_from_key_hash, verify
 
     sos = decode(text)
     device = db.session.get(Device, sos.device_id) if sos.device_id < 2**31 else None
-    if device is None or device.revoked_at is not None or device.kind != "citizen":
+    if device is None or device.revoked_at is not None:
         raise CompactError("unknown_device", "device")
     verify(sos, sms_key_from_key_hash(device.key_hash))
-    return {"op": sos.to_op(), "device_id": sos.device_id, "verified": True}
+    parse = {"op": sos.to_op(), "device_id": sos.device_id, "verified": True}
+    # Who may send what is the sync op table's rule (sync/ops.py): an SOS from any phone — a
+    # crew member in trouble too —, a post report only from the crew of a unit. An SOS is
+    # taken even from a crew phone nobody is signed in to: the device key signed it, and an
+    # emergency is never dropped for a session.
+    from sync.ops import OPS
+    if device.kind not in OPS[sos.op_type].senders:
+        raise CompactError("op_not_allowed", "category")
+    if sos.post_via:
+        unit_id = _crew_unit(device)
+        if unit_id is None:
+            raise CompactError("op_not_allowed", "device")
+        parse["unit_id"] = unit_id
+    return parse
+
+
+def _crew_unit(device) -> int | None:
+    """The unit of the crew member signed in on a responder phone (None: nobody, or no
+    unit) — the sync path's rule for post.report."""
+    from backend.errors import ApiError
+    from backend.responders.service import device_responder
+    try:
+        return device_responder(device).unit_id
+    except ApiError:
+        return None
 
 
 _GAZETTEERS: dict[int, tuple[object, object]] = {}
@@ -218,6 +262,30 @@ def webhook_event(event: dict) -> dict:
                 row.error_code, row.parse = "send_failed", {"error": payload.get("reason")}
             return {"stored": False, "sms_id": row.id}
     return {"stored": False, "sms_id": None}
+
+
+def receive_aml_https(body: str, received_at: datetime | None = None
+                      ) -> tuple[SmsMessage | None, str]:
+    """One AML delivery of the mobile network operator's HTTPS endpoint (ETSI TS 103 625),
+    its form-encoded body already authenticated and decoded. Stored like an inbound SMS of
+    the pseudo-gateway `aml_https` — through receive() and handle_inbound(), so it is matched
+    to the caller's call report or held exactly as an AML SMS is. The dedup key is the hash
+    of the sorted form: the same AML delivered twice is stored once. The caller commits.
+    `received_at`: when it reached us, if earlier (spooled while the database was down:
+    backend/sms/aml_spool.py). Returns (the new row or None for a redelivery, the result:
+    attached | held | refused | blocked | failed | duplicate)."""
+    pairs = sorted(parse_qsl(body, keep_blank_values=True))
+    key = hashlib.sha256(urlencode(pairs).encode()).hexdigest()
+    number = next((v for k, v in pairs if k == "device_number"), "")
+    row = receive(Inbound(f"sha256:{key}", number, body, received_at or utcnow()),
+                  gateway_name=AML_HTTPS)
+    if row is None:
+        return None, "duplicate"
+    if row.status in ("blocked", "failed"):
+        return row, row.status
+    if row.error_code:
+        return row, "refused"
+    return row, "attached" if row.report_id else "held"
 
 
 def ingest_pending(gw: Gateway, limit: int = 100) -> int:

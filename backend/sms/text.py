@@ -9,6 +9,11 @@ tests and benchmarks). Nothing here guesses: a name shared by several desa (Meka
 in four kecamatan) or two villages named in one message give `desa=None` and ranked
 `candidates` for the operator; unknown words give category "other" with confidence 0.
 
+Keywords are matched as words are written in SMS: affixed forms through their roots
+(backend.sms.morphology), regional vowels, vowel-less abbreviations, typos, one word slipped
+inside a phrase. Two desa joined by atau/dan/vs after a place marker ("ke kayu ara atau
+lais") are both candidates.
+
 Place names are folded and scored by backend.places.names, the same functions as the
 operators' place search.
 """
@@ -24,7 +29,10 @@ from typing import Iterable
 from rapidfuzz import fuzz, process
 
 from backend.places.names import fold_name, fold_words, name_score
-from backend.sms.lexicon import ACT_WEIGHT, EMOJI, KEYWORDS, SLANG, VICTIMS, VIOLENT_ACTS
+from backend.sms.lexicon import (ACT_WEIGHT, ANIMALS, COLLECTIVE, COLLISION_WEIGHT, CROWD,
+                                 EMOJI, EVERYDAY, KEYWORDS, MOB_ROOTS, SLANG, VEHICLES,
+                                 VERSUS, VICTIMS, VIOLENT_ACTS)
+from backend.sms.morphology import is_derived, roots, skeleton, vowel_variant
 
 OTHER = "other"
 
@@ -32,7 +40,7 @@ OTHER = "other"
 DESA_MARKERS = {"desa", "ds", "dsa", "kel", "kelurahan", "dusun", "dsn", "kampung", "kp",
                 "village"}
 NEAR_MARKERS = {"di", "ke", "dari", "dekat", "dkt", "depan", "dpn", "sekitar", "arah",
-                "wilayah", "daerah", "lokasi", "alamat", "perairan", "jalan", "jln", "jl",
+                "wilayah", "daerah", "lokasi", "alamat", "perairan", "jalan", "jln", "jl", "dr",
                 "near", "at", "in", "to"}
 KEC_MARKERS = {"kec", "kecamatan", "kecmatan", "kcmtn"}
 # Words that never start or sit inside a place name typed in an SMS.
@@ -45,6 +53,8 @@ COMMON_WORDS = {"teluk", "terusan", "pengaturan", "peninggalan", "babat", "layan
 SEGMENT = re.compile(r"[,;!?\n()]+")
 _RUN = re.compile(r"(.)\1{2,}")
 _WORD = re.compile(r"[a-z0-9']+")
+VOWELS = set("aeiou")
+CONJUNCTIONS = {"dan", "atau", "and", "or", "vs", "sama", "ato"}
 
 MARKED_MIN = 85.0     # a fuzzy name after a marker ("di lubuk bintalo")
 UNMARKED_MIN = 88.0   # a fuzzy multi-word name anywhere ("simpng bayat")
@@ -166,27 +176,89 @@ class _Lexicon:
             key=lambda x: -len(x[0]))
         self.vocab = sorted({w for p, _, _ in self.phrases for w in p}
                             | VIOLENT_ACTS | {v for v in VICTIMS if " " not in v})
+        self._vocab_set = set(self.vocab)
+        # A word's weight when it stands alone (the lowest of its one-word entries); words
+        # only found inside phrases have none.
+        self.weight: dict[str, float] = {}
+        for phrase, _, w in self.phrases:
+            if len(phrase) == 1:
+                self.weight[phrase[0]] = min(w, self.weight.get(phrase[0], w))
+        self.by_root: dict[str, set[str]] = {}
+        for v in self.vocab:
+            for r in roots(v):
+                self.by_root.setdefault(r, set()).add(v)
+        self.by_skeleton: dict[str, set[str]] = {}
+        for v in self.vocab:
+            if len(v) >= 5:
+                self.by_skeleton.setdefault(skeleton(v), set()).add(v)
+        self.everyday = EVERYDAY | {x for v in SLANG.values() for x in v.split()}
         self._cache: dict[str, dict[str, float]] = {}
 
     def matches(self, word: str) -> dict[str, float]:
-        """Lexicon words this SMS word may be, with a quality 1 (exact) or 0.8 (typo)."""
+        """Lexicon words this SMS word may be, with a quality: 1 exact, 0.9 the same root
+        (ketabrak ~ tabrak), 0.8 a typo, a vowel spelled the regional way (sesek ~ sesak)
+        or a vowel-less abbreviation (bnjr ~ banjir)."""
         if word in self._cache:
             return self._cache[word]
-        found = {word: 1.0} if word in self.vocab else {}
-        cutoff = _fuzzy_cutoff(word)
-        if cutoff is not None:
-            for cand, _, _ in process.extract(word, self.vocab, scorer=fuzz.ratio,
-                                              score_cutoff=cutoff, limit=5):
-                if cand[0] == word[0] and cand not in found and len(cand) > 4:
-                    found[cand] = 0.8
-        stem = word[:-3] if word.endswith("nya") and len(word) > 6 else None
-        if stem and stem in self.vocab:
-            found.setdefault(stem, 1.0)
+        found = {word: 1.0} if word in self._vocab_set else {}
+        if not found and word not in self.everyday:
+            found.update(self._derived(word))
+            cutoff = _fuzzy_cutoff(word)
+            if cutoff is not None:
+                for cand, _, _ in process.extract(word, self.vocab, scorer=fuzz.ratio,
+                                                  score_cutoff=cutoff, limit=5):
+                    if cand[0] == word[0] and cand not in found and len(cand) > 4:
+                        found[cand] = 0.8
+            if len(word) >= 5:
+                for cand in self.vocab:
+                    if cand not in found and vowel_variant(word, cand):
+                        found[cand] = 0.8
+            if len(word) >= 4 and word.isalpha() and not VOWELS & set(word):
+                for cand in self.by_skeleton.get(word, ()):
+                    found.setdefault(cand, 0.8)
         self._cache[word] = found
         return found
 
+    def _derived(self, word: str) -> dict[str, float]:
+        """Lexicon words built on the same root as an affixed SMS word: kecopetan ~ copet,
+        ngungsi ~ mengungsi. Of a root's family only the weakest standalone word counts
+        (bakar-an is not kebakaran's 4: "bakar sampah" is no fire), phrase words all."""
+        if not is_derived(word):
+            return {}
+        # a shared root of 4 letters only when it is a lexicon word itself (pendemo ~
+        # demo): kerang and perang share "rang", which is no root
+        family = {v for r in roots(word) if r != word and (len(r) >= 5 or r in
+                                                          self._vocab_set)
+                  for v in self.by_root.get(r, ())}
+        alone = [self.weight[v] for v in family if v in self.weight]
+        low = min(alone) if alone else None
+        return {v: 0.9 for v in family if v not in self.weight or self.weight[v] == low}
+
 
 _LEXICON = _Lexicon()
+
+
+def _phrase_at(phrase: tuple, i: int, options: list, blocked: set[int]):
+    """Where `phrase` matches from word i, and how well: its words in order, with at most
+    one other word slipped in between (air sungai naik ~ air naik, ketuban sudah pecah ~
+    ketuban pecah; a slipped word costs 0.9). None when it does not match."""
+    q = options[i].get(phrase[0])
+    if q is None or i in blocked:
+        return None
+    span, quality, j, gap = [i], q, i, False
+    for word in phrase[1:]:
+        j += 1
+        if j < len(options) and j not in blocked and word in options[j]:
+            q = options[j][word]
+        elif (not gap and j + 1 < len(options) and j + 1 not in blocked
+              and word in options[j + 1]):
+            j, gap = j + 1, True
+            q = options[j][word] * 0.9
+        else:
+            return None
+        span.append(j)
+        quality = min(quality, q)
+    return range(i, j + 1), quality
 
 
 def _categorise(text: str, words: list[str], skip: set[int]) -> tuple[str, float, tuple]:
@@ -194,30 +266,40 @@ def _categorise(text: str, words: list[str], skip: set[int]) -> tuple[str, float
     keywords: list[tuple[int, str]] = []
     used = set(skip)
     options = [_LEXICON.matches(w) for w in words]
+    # What an animal does is no crime and no riot ("sapi ngamuk", "gajah merusak kebun"):
+    # the word after an animal is not read for those two.
+    animal_acts = {i + 1 for i, w in enumerate(words) if w in ANIMALS}
     for phrase, category, weight in _LEXICON.phrases:
-        n = len(phrase)
-        for i in range(len(words) - n + 1):
-            span = range(i, i + n)
-            if any(j in used for j in span):
+        for i in range(len(words) - len(phrase) + 1):
+            if i in animal_acts and category in ("public_order", "riot"):
                 continue
-            quality = 1.0
-            for k, j in enumerate(span):
-                q = options[j].get(phrase[k])
-                if q is None:
-                    break
-                quality = min(quality, q)
-            else:
-                scores[category] = scores.get(category, 0.0) + weight * quality
-                keywords.append((i, " ".join(phrase)))
-                used.update(span)
-                break  # a phrase counts once per message
-    acts = [i for i, o in enumerate(options) if i not in used and VIOLENT_ACTS & o.keys()]
+            hit = _phrase_at(phrase, i, options, used)
+            if hit is None:
+                continue
+            span, quality = hit
+            scores[category] = scores.get(category, 0.0) + weight * quality
+            keywords.append((i, " ".join(phrase)))
+            used.update(span)
+            break  # a phrase counts once per message
+    acts = [i for i, o in enumerate(options) if i not in used and i not in animal_acts
+            and VIOLENT_ACTS & o.keys()]
+    collisions = [i for i in range(1, len(words) - 1) if words[i] in VERSUS and
+                  words[i - 1] in VEHICLES and words[i + 1] in VEHICLES]
+    if collisions:  # "motor vs truk", "mobil lawan motor": a collision
+        scores["accident"] = scores.get("accident", 0.0) + COLLISION_WEIGHT
+        keywords.append((collisions[0], " ".join(words[collisions[0] - 1:
+                                                       collisions[0] + 2])))
     victims = [i for i, w in enumerate(words) if i not in skip and
                (w in VICTIMS or (w.endswith("nya") and w[:-3] in VICTIMS))]
-    if acts:
-        target = "violence_women_children" if victims else "public_order"
+    crowd = [i for i, w in enumerate(words) if i not in skip and (
+        w in CROWD or (w == "saling" and COLLECTIVE & set(words)))]
+    mob = [i for i, w in enumerate(words) if i not in skip and MOB_ROOTS & roots(w)]
+    if acts or (crowd and mob):
+        target = ("violence_women_children" if acts and victims
+                  else "riot" if crowd and (mob or acts) else "public_order")
         scores[target] = scores.get(target, 0.0) + ACT_WEIGHT[target]
-        keywords.append((acts[0], words[acts[0]]))
+        first = (acts or mob)[0]
+        keywords.append((first, words[first]))
     for emoji, category in EMOJI.items():
         if emoji in text:
             scores[category] = scores.get(category, 0.0) + 2
@@ -253,6 +335,11 @@ def _place_mentions(text: str, gaz: Gazetteer) -> list[_Mention]:
             prev = words[i - 1] if i else None
             marker = ("desa" if prev in DESA_MARKERS else "kec" if prev in KEC_MARKERS
                       else "near" if prev in NEAR_MARKERS else None)
+            if marker is None and prev in CONJUNCTIONS:
+                # "di kayu ara atau lais", "desa toman dan sereka": a name joined to a
+                # marked one by a conjunction is marked the same way.
+                marker = next((m.marker for m in reversed(found)
+                               if m.end == offset + i - 1 and m.marker), None)
             for n in range(1, 5):
                 span = words[i:i + n]
                 if len(span) < n or (n > 1 and (span[-1] in STOP and span[-1] not in
@@ -265,6 +352,10 @@ def _place_mentions(text: str, gaz: Gazetteer) -> list[_Mention]:
                 if not entries:
                     continue
                 flat = "".join(span)
+                if score < 99.5 and any(w in DESA_MARKERS or w in KEC_MARKERS
+                                        for w in span):
+                    continue  # only an exact name keeps a marker word: "pasar desa
+                    # purwo agung" is no Pagar Desa
                 if score >= 99.5:
                     ok = (marker is not None or n > 1 or len(entries[0].folded.split()) > 1
                           or (len(flat) >= 5 and flat not in COMMON_WORDS))

@@ -56,10 +56,11 @@ class Unit(db.Model):
         sa.Index("ix_units_location", "location", postgresql_using="gist"),  # PostgreSQL only
         sa.Index("ix_units_fix_location", "fix_location", postgresql_using="gist"),
     )
-    __mapper_args__ = {"eager_defaults": False}
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    regency_id: Mapped[int] = mapped_column(sa.ForeignKey("regencies.id"))
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    regency_id: Mapped[int] = mapped_column(sa.ForeignKey("regencies.id"), primary_key=True)
+    # Database key (id, regency_id) for sharding (docs/SCALE.md); the ORM's identity is id.
+    __mapper_args__ = {"eager_defaults": False, "primary_key": [id]}
     agency_id: Mapped[int] = mapped_column(sa.ForeignKey("agencies.id"), index=True)
     name: Mapped[str] = mapped_column(sa.String(120))
     call_sign: Mapped[str] = mapped_column(sa.String(40))

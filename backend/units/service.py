@@ -149,9 +149,13 @@ def unit_availability(*, units: list[Unit], now: datetime | None = None
                   Incident.created_at, last_at.label("last_at"), recent.label("recent"),
                   recent_at.label("recent_at"))
         .select_from(Unit)
-        .outerjoin(open_, sa.and_(open_.unit_id == Unit.id, open_.status.in_(ACTIVE_DISPATCH)))
-        .outerjoin(Incident, Incident.id == open_.incident_id)
-        .where(Unit.id.in_([u.id for u in units]))).all()
+        # Joined and filtered on regency_id too: one shard's rows (docs/SCALE.md).
+        .outerjoin(open_, sa.and_(open_.unit_id == Unit.id, open_.regency_id == Unit.regency_id,
+                                  open_.status.in_(ACTIVE_DISPATCH)))
+        .outerjoin(Incident, sa.and_(Incident.id == open_.incident_id,
+                                     Incident.regency_id == open_.regency_id))
+        .where(Unit.regency_id.in_({u.regency_id for u in units}),
+               Unit.id.in_([u.id for u in units]))).all()
     by_id = {u.id: u for u in units}
     result = {}
     for unit_id, dispatch_id, status, updated_at, incident_id, incident_at, last_end, \

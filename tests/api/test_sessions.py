@@ -99,7 +99,7 @@ def test_the_session_cookie_holds_nothing_of_the_password(app, client, staff):
     raw = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
     data = json.loads(zlib.decompress(raw) if _cookie(client).startswith(".") else raw)
     user = fetch(sa.select(backend_user()).where(backend_user().username == "operator1"))[0]
-    assert set(data) <= {"uid", "ver", "csrf", "since", "seen", "lang", "_permanent"}
+    assert set(data) <= {"uid", "rid", "ver", "csrf", "since", "seen", "lang", "_permanent"}
     assert not any(str(v) in user.password_hash for v in data.values() if len(str(v)) > 4)
 
 

@@ -55,8 +55,10 @@ class Smsd:
         return os.path.join(self.root, folder)
 
     def files(self, folder: str) -> list[str]:
+        """The messages in a folder (our inject lock file is not one)."""
         path = self.path(folder)
-        return sorted(os.listdir(path)) if os.path.isdir(path) else []
+        return sorted(n for n in os.listdir(path) if not n.startswith(".")) \
+            if os.path.isdir(path) else []
 
     def start(self) -> None:
         self.process = subprocess.Popen(["gammu-smsd", "-c", self.rc],

@@ -138,6 +138,16 @@ def test_the_reference_client_encodes_what_the_server_decodes():
         assert str(sos.op_id) == op["id"] and sos.device_id == device
 
 
+def test_the_reference_client_encodes_a_post_report_as_the_server_decodes_it():
+    for via, silent, digit in (("phone", False, "2"), ("walk_in", True, "5")):
+        op = dict(FIRE, type="post.report",
+                  data=dict(FIRE["data"], via=via, silent=silent, desa_name="kayuara"))
+        text = encode_sos(op, 99, KEY)
+        assert text == encode(op, 99, SMS_KEY) and text.split(" ")[3] == "F" + digit
+        sos = verify(decode(text), sms_key_from_key_hash(hash_key(KEY)))
+        assert (sos.op_type, sos.post_via, sos.silent) == ("post.report", via, silent)
+
+
 def test_the_reference_client_makes_the_sms_of_a_queued_sos(tmp_path):
     client = SiagaClient("http://127.0.0.1:9", str(tmp_path / "phone.db"))
     client._meta("device_key", KEY)

@@ -78,6 +78,26 @@ def test_a_queued_reply_is_injected_and_reaches_the_sent_folder(gammu_app, smsd)
     assert row.status == "sent" and row.sent_at is not None
 
 
+def test_replies_to_one_number_in_one_second_get_distinct_files(gammu_app, smsd):
+    """Gammu names an outbox file by the second and the first name free in the outbox: a
+    second reply to the same number within that second, once smsd has moved the first to
+    sent/, would get the same name (and gateway id). Injects to one number are a second
+    apart, so every reply has its own file, its own gateway id, and is sent."""
+    rows = [queue_sms(regency_id=_regency_id(), number="+6281234567890", text=f"Balasan {n}")
+            for n in range(3)]
+    db.session.commit()
+    assert gateway_round()["submitted"] == 3
+    ids = [db.session.get(SmsMessage, row.id).gateway_id for row in rows]
+    assert len(set(ids)) == 3
+    assert sorted(smsd.wait_for("sent", 3)) == sorted(ids)
+    texts = sorted(parse_backup(open(os.path.join(smsd.path("sent"), i)).read())[1]
+                   for i in ids)
+    assert texts == ["Balasan 0", "Balasan 1", "Balasan 2"]
+    gateway_round()  # the first two may already have been reconciled by the first round
+    assert {db.session.get(SmsMessage, row.id).status for row in rows} == {"sent"}
+    assert smsd.files("error") == []  # smsd leaves the inject lock file alone
+
+
 def test_a_long_reply_with_non_gsm_characters_is_sent_whole(gammu_app, smsd):
     text = "Bantuan menuju lokasi — ambulans dari Puskesmas Sekayu. " * 6 + "Tetap tenang 🙏"
     row = queue_sms(regency_id=_regency_id(), number="+6281234567890", text=text)

@@ -12,14 +12,23 @@ folders. We share them:
   to the processed folder; a crash between the two finds the same file again, and its id
   (file name + content hash) makes the second insert a no-op.
 - outbox: replies are written by gammu-smsd-inject (Gammu's own tool: naming, encoding and
-  splitting are its business); it prints the file's path, which is our gateway id.
+  splitting are its business); it prints the file's path, which is our gateway id. Gammu
+  names the file OUTC<date>_<time to the second>_00_<number>_sms<n> with n the first name
+  free IN THE OUTBOX: a second reply to the same number within the same second, after smsd
+  has already moved the first to sent/, gets the first one's name again (and two injects
+  at once can race for one name). So injects are serialised under a lock file in the
+  outbox and one number gets at most one inject per wall-clock second (inject_slot): every
+  name, and so every gateway id, is new.
 - sent / error: smsd moves an outbox file to one of them once the modem has sent it or
   given up; reconcile() reads that.
 """
 from __future__ import annotations
 
 import configparser
+import contextlib
+import fcntl
 import hashlib
+import json
 import logging
 import os
 import shutil
@@ -33,6 +42,7 @@ log = logging.getLogger(__name__)
 SETTLE_S = 0.5       # a file younger than this may still be being written by smsd
 MAX_PARTS = 6        # a reply is cut at 6 SMS (918 GSM-7 characters)
 INJECT_TIMEOUT_S = 20
+INJECT_LOCK = ".siaga-inject.lock"  # smsd only reads files named OUT*
 
 
 def read_smsdrc(path: str) -> dict[str, str]:
@@ -158,10 +168,11 @@ class GammuGateway(Gateway):
 
     def send(self, number: str, text: str, ref: str) -> SendResult:
         try:
-            done = subprocess.run(
-                [self.inject, "-c", self.config_path, "TEXT", number, "-autolen",
-                 str(153 * MAX_PARTS), "-textutf8", text],
-                capture_output=True, text=True, timeout=INJECT_TIMEOUT_S)
+            with self.inject_slot(number):
+                done = subprocess.run(
+                    [self.inject, "-c", self.config_path, "TEXT", number, "-autolen",
+                     str(153 * MAX_PARTS), "-textutf8", text],
+                    capture_output=True, text=True, timeout=INJECT_TIMEOUT_S)
         except (OSError, subprocess.TimeoutExpired) as exc:
             return SendResult("retry", error=f"gammu-smsd-inject: {exc}"[:300])
         for line in done.stdout.splitlines():
@@ -170,6 +181,33 @@ class GammuGateway(Gateway):
                     line.removeprefix("Written message with ID ").strip()))
         return SendResult("retry", error=f"gammu-smsd-inject exit {done.returncode}: "
                                          f"{(done.stderr or done.stdout).strip()[-250:]}")
+
+    @contextlib.contextmanager
+    def inject_slot(self, number: str):
+        """Hold the outbox's inject lock (all processes) and start in a wall-clock second
+        after the last inject to `number` ended: Gammu's file name (to the second) is new.
+        The lock file holds {number: last second} of the last two seconds only."""
+        with open(os.path.join(self.outbox, INJECT_LOCK), "a+") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            lock.seek(0)
+            try:
+                recent = json.loads(lock.read() or "{}")
+            except ValueError:
+                recent = {}
+            last = recent.get(number)
+            if isinstance(last, int) and time.time() < last + 1:
+                time.sleep(last + 1 - time.time())
+            try:
+                yield
+            finally:
+                now = int(time.time())
+                recent = {n: s for n, s in recent.items()
+                          if isinstance(s, int) and s >= now - 1}
+                recent[number] = now
+                lock.seek(0)
+                lock.truncate()
+                lock.write(json.dumps(recent))
+                lock.flush()
 
     def reconcile(self, gateway_ids: list[str]) -> dict[str, SendResult]:
         results = {}

@@ -15,80 +15,37 @@ the real phone does.
 """
 from __future__ import annotations
 
-import argparse
 import json
-import threading
 import time
 import urllib.request
 import uuid
 from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from backend.sms.gateways.webhook import signature
+from backend.standin import NOT_FOUND, StandIn
 
 
-class SmsStandIn:
-    def __init__(self, host: str = "127.0.0.1", port: int = 0):
-        self.lock = threading.Lock()
-        self.reset()
-        standin = self
+class SmsStandIn(StandIn):
+    def get(self, path: str) -> tuple:
+        if path == "/_standin/sent":
+            with self.lock:
+                return 200, {"sent": list(self.sent), "attempts": self.attempts}
+        return NOT_FOUND
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
-            def do_GET(self):
-                if self.path == "/_standin/sent":
-                    with standin.lock:
-                        return self._json(200, {"sent": list(standin.sent),
-                                                "attempts": standin.attempts})
-                self._json(404, {"error": "not found"})
-
-            def do_POST(self):
-                try:
-                    body = json.loads(self.rfile.read(int(self.headers.get("Content-Length")
-                                                          or 0)) or b"{}")
-                except ValueError:
-                    return self._json(400, {"message": "invalid JSON"})
-                if self.path == "/message":
-                    status, payload = standin.accept(body)
-                    return self._json(status, payload)
-                if self.path == "/_standin/faults":
-                    with standin.lock:
-                        standin.script.extend(body.get("script", []))
-                    return self._json(200, {"ok": True})
-                if self.path == "/_standin/reset":
-                    standin.reset()
-                    return self._json(200, {"ok": True})
-                if self.path == "/_standin/inject":
-                    return self._json(*standin.inject(**body))
-                self._json(404, {"error": "not found"})
-
-            def _json(self, status, payload):
-                data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        self.server = ThreadingHTTPServer((host, port), Handler)
-        self.server.daemon_threads = True
-
-    @property
-    def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> str:
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return self.url
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+    def post(self, path: str, raw: bytes, headers) -> tuple:
+        try:
+            body = json.loads(raw or b"{}")
+        except ValueError:
+            return 400, {"message": "invalid JSON"}
+        if path == "/message":
+            return self.accept(body)
+        if path == "/_standin/faults":
+            with self.lock:
+                self.script.extend(body.get("script", []))
+            return 200, {"ok": True}
+        if path == "/_standin/inject":
+            return self.inject(**body)
+        return NOT_FOUND
 
     def reset(self) -> None:
         with self.lock:
@@ -132,15 +89,5 @@ class SmsStandIn:
             return 502, {"status": exc.code, "id": event["id"]}
 
 
-def main():
-    parser = argparse.ArgumentParser(description="Local SMS gateway stand-in")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8114)
-    args = parser.parse_args()
-    standin = SmsStandIn(args.host, args.port)
-    print(f"SMS stand-in on {standin.url}", flush=True)
-    standin.server.serve_forever()
-
-
 if __name__ == "__main__":
-    main()
+    SmsStandIn.main("SMS stand-in", 8114)

@@ -49,7 +49,7 @@ export function amlSection(d, layer, onAccepted) {
       className: 'aml-centre'}).addTo(layer);
   }
   const accept = config.canTriage && a.lat !== null && !a.accepted_at
-    ? el('button', {id: 'aml-accept', onclick: async () => {
+    ? el('button', {id: 'aml-accept', class: 'aml-accept', onclick: async () => {
       await api('POST', `/v1/operator/reports/${r.ref}/aml/accept`);
       onAccepted();
     }}, t('aml_accept')) : null;

@@ -1,10 +1,11 @@
 // Incident page: map, dispatch, status moves, notes — and live: when the feed reports a change
 // to this incident (acknowledgement, dispatch status, timeout/escalation, note, status), the
 // parts marked data-live are re-rendered from the server's page, without a reload.
-import {api, config} from '../lib/api.js';
+import {api, config, el} from '../lib/api.js';
 import {installCopyButtons} from '../lib/copy.js';
 import {follow} from '../lib/live.js';
 import {makeMap} from '../lib/map.js';
+import {amlSection} from '../lib/sms.js';
 
 const L = window.L;
 const number = config.incident;
@@ -18,6 +19,42 @@ if (node.dataset.lat) {
   const at = [Number(node.dataset.lat), Number(node.dataset.lon)];
   map.setView(at, 12);
   L.circleMarker(at, {radius: 10, color: '#b00', weight: 3}).addTo(map);
+}
+
+// Each linked report's AML fix: its accuracy circle (purple, dashed: supplemental, never the
+// incident's point) with the positioning method, and the operator's accept button — the
+// same endpoint as on the report's page; nothing moves until it is pressed.
+const amlBox = document.getElementById('aml-box');
+const amlLayers = new Map();
+
+function showAml(item) {
+  let layer = amlLayers.get(item.report.ref);
+  if (!layer) amlLayers.set(item.report.ref, layer = L.layerGroup().addTo(map));
+  const section = amlSection(item, layer, () => reloadAml(item.report.ref));
+  if (!section) return null;
+  section.dataset.ref = item.report.ref;
+  section.prepend(el('div', {class: 'aml-report'}, item.report.ref));
+  return section;
+}
+
+async function reloadAml(ref) {
+  const d = await api('GET', `/v1/operator/reports/${ref}`);
+  const old = amlBox.querySelector(`section.aml[data-ref="${ref}"]`);
+  const fresh = showAml({report: d.report, aml: d.aml});
+  if (old && fresh) old.replaceWith(fresh); else if (fresh) amlBox.append(fresh);
+  refresh();  // the report's place in the list follows the accepted point
+}
+
+const amlItems = config.aml || [];
+for (const item of amlItems) {
+  const section = showAml(item);
+  if (section) amlBox.append(section);
+}
+const fixes = amlItems.filter(i => i.aml.lat !== null);
+if (fixes.length) {
+  let bounds = L.latLngBounds(fixes.map(i => [i.aml.lat, i.aml.lon]));
+  if (node.dataset.lat) bounds = bounds.extend([Number(node.dataset.lat), Number(node.dataset.lon)]);
+  map.fitBounds(bounds.pad(0.5), {maxZoom: 15});
 }
 
 let running = null, again = false;

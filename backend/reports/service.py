@@ -167,8 +167,11 @@ def _write_with_reports(changes: list[dict], audits: list[dict], receipts: list[
         if receipts:
             db.session.execute(sa.insert(SyncOp.__table__), receipts)
         return
+    regency = changes[0]["regency_id"]
+    if any(row["regency_id"] != regency for row in (*changes, *audits, *receipts)):
+        raise ValueError("one regency per batch")
     params = {
-        "c_regency": [c["regency_id"] for c in changes],
+        "regency": regency, "c_regency": [c["regency_id"] for c in changes],
         "c_device": [c["device_id"] for c in changes], "c_type": [c["type"] for c in changes],
         "c_data": [json.dumps(c["data"]) for c in changes],
         "c_at": [c["created_at"] for c in changes],
@@ -185,25 +188,31 @@ def _write_with_reports(changes: list[dict], audits: list[dict], receipts: list[
 
 # The same text whatever the batch size (one array per column, unnest()): compiled once and
 # prepared by the server once, where a multi-row VALUES would compile anew for every size.
+# Every row carries its regency_id, and `u.regency_id = :regency` states the one regency of
+# the batch: the statement is routed to that regency's shard (docs/SCALE.md).
 _AUDIT_TEXT = ("actor_type", "actor_id", "action", "entity_type", "entity_id")
 _CHANGES_SQL = (
     "INSERT INTO changes (regency_id, device_id, type, data, created_at) "
     "SELECT * FROM unnest(CAST(:c_regency AS int8[]), CAST(:c_device AS int8[]), "
-    "CAST(:c_type AS text[]), CAST(:c_data AS jsonb[]), CAST(:c_at AS timestamptz[]))")
+    "CAST(:c_type AS text[]), CAST(:c_data AS jsonb[]), CAST(:c_at AS timestamptz[])) "
+    "AS u(regency_id, device_id, type, data, created_at) WHERE u.regency_id = :regency")
 _AUDIT_SQL = (
     "INSERT INTO audit_events (regency_id, at, device_at, actor_type, actor_id, action, "
     "entity_type, entity_id, before, after) "
     "SELECT * FROM unnest(CAST(:a_regency_id AS int8[]), CAST(:a_at AS timestamptz[]), "
     "CAST(:a_device_at AS timestamptz[]), "
     + ", ".join(f"CAST(:a_{name} AS text[])" for name in _AUDIT_TEXT)
-    + ", CAST(:a_before AS jsonb[]), CAST(:a_after AS jsonb[]))")
+    + ", CAST(:a_before AS jsonb[]), CAST(:a_after AS jsonb[])) AS u(regency_id, at, "
+    "device_at, actor_type, actor_id, action, entity_type, entity_id, before, after) "
+    "WHERE u.regency_id = :regency")
 _RECEIPTS_SQL = (
     "INSERT INTO sync_ops (regency_id, device_id, op_id, op_type, body_hash, report_id, "
     "dispatch_id, applied_at) "
     "SELECT * FROM unnest(CAST(:r_regency_id AS int8[]), CAST(:r_device_id AS int8[]), "
     "CAST(:r_op_id AS text[]), CAST(:r_op_type AS text[]), CAST(:r_body_hash AS text[]), "
     "CAST(:r_report_id AS int8[]), CAST(:r_dispatch_id AS int8[]), "
-    "CAST(:r_applied_at AS timestamptz[]))")
+    "CAST(:r_applied_at AS timestamptz[])) AS u(regency_id, device_id, op_id, op_type, "
+    "body_hash, report_id, dispatch_id, applied_at) WHERE u.regency_id = :regency")
 _WRITE_ALL = sa.text(f"WITH w0 AS ({_CHANGES_SQL}), w1 AS ({_AUDIT_SQL}) {_RECEIPTS_SQL}")
 _WRITE_NO_RECEIPTS = sa.text(f"WITH w0 AS ({_CHANGES_SQL}) {_AUDIT_SQL}")
 

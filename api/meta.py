@@ -1,10 +1,12 @@
-"""Public, unauthenticated endpoints: health and the category list."""
+"""Public, unauthenticated endpoints: health, liveness and the category list."""
 from __future__ import annotations
 
 import sqlalchemy as sa
 from marshmallow import Schema, fields
 
 from backend.categories import CATEGORIES
+from flask import current_app
+
 from backend.extensions import Blueprint, db
 
 blp = Blueprint("meta", __name__, url_prefix="/v1", description="Service metadata")
@@ -29,6 +31,10 @@ class Health(Schema):
     database = fields.String(required=True)
 
 
+class Ping(Schema):
+    status = fields.String(required=True)
+
+
 @blp.route("/categories")
 @blp.response(200, CategoryList, headers={"Cache-Control": {"schema": {"type": "string"}}})
 def categories():
@@ -42,3 +48,11 @@ def health():
     """Report whether the service and its database answer."""
     db.session.execute(sa.text("SELECT 1"))
     return {"status": "ok", "database": db.session.get_bind().dialect.name}
+
+
+@blp.route("/ping")
+@blp.response(200, Ping)
+def ping():
+    """Liveness without the database: the cheapest JSON answer of the API (the benchmark's
+    baseline for what the framework alone costs)."""
+    return current_app.json.response({"status": "ok"})

@@ -47,14 +47,12 @@ def configure(app: Flask, overrides: Mapping[str, Any] | None) -> None:
     database_url = settings["DATABASE_URL"] or "sqlite:///" + os.path.join(
         app.instance_path, "siaga112.sqlite3")
     app.config.update(settings)
-    pool_class = pool_class_for(make_url(database_url))
     app.config.update(
         SQLALCHEMY_DATABASE_URI=database_url,
         # No pre-ping round trip per request: a dropped connection fails one request with a
         # 503 (the phone retries), and SQLAlchemy then refreshes the pool. The pool sheds a
         # phone request that waits too long for a connection (backend/overload.py).
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_recycle": 1800,
-                                   **({"poolclass": pool_class} if pool_class else {})},
+        SQLALCHEMY_ENGINE_OPTIONS=_engine_options(make_url(database_url), settings["DB_POOL_SIZE"]),
         SECRET_KEY=settings["SECRET_KEY"] or _instance_secret(app.instance_path),
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_NAME="siaga_session",
@@ -77,6 +75,16 @@ def configure(app: Flask, overrides: Mapping[str, Any] | None) -> None:
         },
     )
     logging.basicConfig(level=settings["LOG_LEVEL"])
+
+
+def _engine_options(url, pool_size: int) -> dict:
+    options = {"pool_recycle": 1800}
+    pool_class = pool_class_for(url)
+    if pool_class is not None:  # a real pool (not an in-memory SQLite database)
+        # One connection per gunicorn thread stays open (SQLAlchemy's default of 5 closed
+        # the connections of threads 6-8 after every burst and opened them again).
+        options.update(poolclass=pool_class, pool_size=pool_size)
+    return options
 
 
 def _instance_secret(instance_path: str) -> str:
@@ -115,6 +123,9 @@ def register_extensions(app: Flask) -> None:
 
     Api(app)  # per app, so tests can build many apps; found via app.extensions
     init_push(app)
+    from backend.devices.service import DeviceCache
+
+    app.extensions["siaga.device_cache"] = DeviceCache(app.config["DEVICE_CACHE_SECONDS"])
     app.extensions["siaga.counter"] = make_counter(app.config["REDIS_URL"])
     app.extensions["siaga.limits"] = RequestLimits(app.config["REDIS_URL"])
     app.extensions["siaga.feed_slots"] = FeedSlots(app.config["FEED_MAX_PER_WORKER"],

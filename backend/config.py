@@ -40,6 +40,12 @@ SETTINGS: tuple[Setting, ...] = (
             "Most ops accepted in one sync request; more is a 413 too_many_ops."),
     Setting("MAX_BODY_BYTES", int, 256 * 1024,
             "Largest request body, measured after gzip decompression (bombs are cut off here)."),
+    Setting("DB_POOL_SIZE", int, 8,
+            "Database connections each web worker keeps open: at least WEB_THREADS (8), so a "
+            "busy worker never opens and closes connections between requests."),
+    Setting("DEVICE_CACHE_SECONDS", float, 10.0,
+            "How long a worker trusts its copy of a citizen device's identity (no query per "
+            "sync); a key revoked in another worker is refused after at most this. 0: off."),
     Setting("SYNC_PAGE_SIZE", int, 200,
             "Most changes returned by one sync response; has_more tells the device to pull again."),
     Setting("CLOCK_SKEW_FLAG_SECONDS", int, 300,

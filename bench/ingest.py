@@ -238,7 +238,7 @@ def main():
     parser.add_argument("--rounds", type=int, default=2,
                         help="alternating rounds of batch-20 with and without desa assignment")
     parser.add_argument("--db", default=DB, help="PostgreSQL database (dropped and created)")
-    args = parser.parse_args()
+    args, _ = parser.parse_known_args()  # ./dev bench passes the hot path's options too
     url = prepare_database(args.db)
     dsn = psycopg_dsn(url)
     _POINTS[:] = sos_points()

@@ -111,22 +111,58 @@ def _answer_from_receipt(op: ParsedOp, receipt) -> dict:
             "ref": _ref(receipt.report_id, receipt.dispatch_id)}
 
 
-def _load_receipts(device: Device, op_ids: list[str]) -> dict:
+@dataclasses.dataclass
+class Pull:
+    """A page of the device's changes (backend.feed.service.changes_query) read in the same
+    statement as the batch's op receipts — one round trip instead of two; apply_ops puts
+    its rows, in (txid, seq) order, in `rows` before it writes anything."""
+
+    query: sa.Select
+    rows: list | None = None
+
+
+_RECEIPT_COLUMNS = ("op_id", "op_type", "body_hash", "report_id", "dispatch_id")
+
+
+def _receipts_of(device: Device, op_ids: list[str]) -> tuple:
+    # The regency too: the read stays on the regency's shard (docs/SCALE.md).
+    return (_receipts.c.regency_id == device.regency_id, _receipts.c.device_id == device.id,
+            _receipts.c.op_id.in_(op_ids))
+
+
+def _receipts_query(device: Device, op_ids: list[str]) -> sa.Select:
+    return sa.select(*(_receipts.c[name] for name in _RECEIPT_COLUMNS)).where(
+        *_receipts_of(device, op_ids))
+
+
+def _load_receipts(device: Device, op_ids: list[str], pull: Pull | None = None) -> dict:
+    if pull is not None and not op_ids:
+        pull.rows = db.session.execute(pull.query).all()
+        return {}
     if not op_ids:
         return {}
-    rows = db.session.execute(
-        sa.select(_receipts.c.op_id, _receipts.c.op_type, _receipts.c.body_hash,
-                  _receipts.c.report_id,
-                  _receipts.c.dispatch_id)
-        .where(_receipts.c.regency_id == device.regency_id, _receipts.c.device_id == device.id,
-               _receipts.c.op_id.in_(op_ids)))
-    return {row.op_id: row for row in rows}
+    if pull is None:
+        return {row.op_id: row for row in db.session.execute(_receipts_query(device, op_ids))}
+    changes = pull.query.subquery()
+    change_columns = [c.name for c in changes.c]
+    typed_null = lambda column: sa.cast(sa.null(), column.type)  # noqa: E731
+    both = sa.union_all(
+        sa.select(sa.literal(True).label("is_change"), *changes.c,
+                  *(typed_null(_receipts.c[n]).label(n) for n in _RECEIPT_COLUMNS)),
+        sa.select(sa.literal(False), *(typed_null(c).label(c.name) for c in changes.c),
+                  *(_receipts.c[n] for n in _RECEIPT_COLUMNS))
+        .where(*_receipts_of(device, op_ids)))
+    rows = db.session.execute(both).all()
+    pull.rows = sorted((row for row in rows if row.is_change), key=lambda r: (r.txid, r.seq))
+    assert change_columns == ["seq", "txid", "type", "data", "created_at"]
+    return {row.op_id: row for row in rows if not row.is_change}
 
 
 def _create(ctx: Context, op_type: OpType, ops: list[ParsedOp], results: list
             ) -> list[tuple[ParsedOp, dict]]:
-    """Store the reports of a batch's creating ops of one type with one insert; answer those
-    a concurrent request stored first from its receipt. Returns the applied (op, target)."""
+    """Store the reports of a batch's creating ops of one type with one insert, their
+    receipts with them; answer those a concurrent request stored first from its receipt.
+    Returns the applied (op, target), whose receipts are already written."""
     built: list[tuple[ParsedOp, object]] = []
     for op in ops:
         try:
@@ -137,7 +173,8 @@ def _create(ctx: Context, op_type: OpType, ops: list[ParsedOp], results: list
         flags = flood_flags(device=ctx.device, count=len(built))
         built = [(op, dataclasses.replace(r, flooded=f)) for (op, r), f in zip(built, flags)]
     ids = create_reports(regency_id=ctx.device.regency_id, device=ctx.device,
-                         actor=op_type.actor(ctx), reports=[r for _, r in built])
+                         actor=op_type.actor(ctx), reports=[r for _, r in built],
+                         receipts=[(op.type, op.body_hash) for op, _ in built])
     raced = _load_receipts(ctx.device, [op.id for (op, _), i in zip(built, ids) if i is None])
     applied = []
     for (op, _), report_id in zip(built, ids):
@@ -164,9 +201,10 @@ def _act(ctx: Context, op_type: OpType, op: ParsedOp) -> dict:
 
 
 def apply_ops(*, device: Device, ops: list, clock: Clock,
-              responder: User | None = None) -> list[dict]:
+              responder: User | None = None, pull: Pull | None = None) -> list[dict]:
     """Apply `ops` (raw JSON items) from `device` (and its signed-in responder, if any);
-    return one result per op, in order."""
+    return one result per op, in order. `pull`: changes to read before any write, in the
+    statement that reads the receipts."""
     results: list[dict | None] = [None] * len(ops)
     first_by_id: dict[str, ParsedOp] = {}
     repeats: list[ParsedOp] = []
@@ -182,7 +220,7 @@ def apply_ops(*, device: Device, ops: list, clock: Clock,
         else:
             first_by_id[op.id] = op
 
-    stored = _load_receipts(device, list(first_by_id))
+    stored = _load_receipts(device, list(first_by_id), pull)
     fresh = []
     for op in first_by_id.values():
         if op.id in stored:
@@ -199,8 +237,9 @@ def apply_ops(*, device: Device, ops: list, clock: Clock,
     for op in fresh:
         if OPS[op.type].report is not None:
             creating.setdefault(op.type, []).append(op)
+    created: list[tuple[ParsedOp, dict]] = []
     for name, ops_of_type in creating.items():  # one insert per creating op type
-        applied += _create(ctx, OPS[name], ops_of_type, results)
+        created += _create(ctx, OPS[name], ops_of_type, results)
 
     for op in fresh:
         if OPS[op.type].report is not None:
@@ -222,7 +261,7 @@ def apply_ops(*, device: Device, ops: list, clock: Clock,
              "op_type": op.type, "body_hash": op.body_hash, "applied_at": now,
              "report_id": target.get("report_id"), "dispatch_id": target.get("dispatch_id")}
             for op, target in applied])
-    for op, target in applied:
+    for op, target in created + applied:
         results[op.index] = _applied(op, target)
 
     for op in repeats:

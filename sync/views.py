@@ -8,11 +8,11 @@ from backend.auth import DEVICE_SECURITY, current_device
 from backend.db import utcnow
 from backend.errors import ApiError, PayloadTooLarge, ValidationFailed
 from backend.extensions import AUTH_ERRORS, Blueprint, db
-from backend.feed.service import Cursor, read_changes
+from backend.feed.service import Cursor, changes_query, page_of_changes
 from backend.jsonio import loads_strict
 from backend.metrics.instruments import count_sync_results
 from backend.responders.service import device_responder
-from sync.apply import apply_ops
+from sync.apply import Pull, apply_ops
 from sync.clock import make_clock
 from sync.ops import OPS
 from sync.protocol import (
@@ -73,10 +73,15 @@ def sync():
                        flag_after_s=config["CLOCK_SKEW_FLAG_SECONDS"])
     # Pull before push: the changes this request itself makes arrive with the next pull, on
     # both dialects alike (on PostgreSQL our own transaction is not yet below the horizon).
-    changes, cursor, has_more = read_changes(
-        device_id=device.id, regency_id=device.regency_id, cursor=cursor,
-        limit=config["SYNC_PAGE_SIZE"])
-    results = apply_ops(device=device, ops=body["ops"], clock=clock, responder=responder)
+    # The pull is read in the statement that reads the ops' receipts, before any write.
+    limit = config["SYNC_PAGE_SIZE"]
+    pull = Pull(changes_query(device_id=device.id, regency_id=device.regency_id,
+                              cursor=cursor, limit=limit))
+    results = apply_ops(device=device, ops=body["ops"], clock=clock, responder=responder,
+                        pull=pull)
+    if pull.rows is None:  # no op got as far as its receipt: read the changes alone
+        pull.rows = db.session.execute(pull.query).all()
+    changes, cursor, has_more = page_of_changes(pull.rows, cursor=cursor, limit=limit)
     reply = {
         "protocol": PROTOCOL_VERSION, "server_time": utcnow().isoformat(),
         "clock": {"offset_ms": clock.offset_ms, "flagged": clock.flagged},

@@ -64,6 +64,28 @@ def _horizon():
     return sa.true()
 
 
+def changes_query(*, cursor: Cursor, limit: int, regency_id: int,
+                  device_id: int | None = None) -> sa.Select:
+    """The select behind read_changes() (to run it in one statement with another read)."""
+    audience = Change.regency_id == regency_id
+    if device_id is not None:
+        audience = sa.and_(Change.device_id == device_id, audience)
+    return (sa.select(Change.seq, Change.txid, Change.type, Change.data, Change.created_at)
+            .where(audience, sa.tuple_(Change.txid, Change.seq) > (cursor.txid, cursor.seq),
+                   _horizon())
+            .order_by(Change.txid, Change.seq)
+            .limit(limit + 1))
+
+
+def page_of_changes(rows: list, *, cursor: Cursor, limit: int) -> tuple[list, Cursor, bool]:
+    """What read_changes() returns, from the rows of changes_query() in (txid, seq) order."""
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    if rows:
+        cursor = Cursor(rows[-1].txid, rows[-1].seq)
+    return rows, cursor, has_more
+
+
 def read_changes(*, cursor: Cursor, limit: int, regency_id: int,
                  device_id: int | None = None) -> tuple[list, Cursor, bool]:
     """Return up to `limit` changes after `cursor` for one audience, the next cursor, has_more:
@@ -72,21 +94,9 @@ def read_changes(*, cursor: Cursor, limit: int, regency_id: int,
 
     Changes are rows with seq, txid, type, data and created_at (read-only, not ORM objects).
     """
-    audience = Change.regency_id == regency_id
-    if device_id is not None:
-        audience = sa.and_(Change.device_id == device_id, audience)
-    rows = db.session.execute(
-        sa.select(Change.seq, Change.txid, Change.type, Change.data, Change.created_at)
-        .where(audience, sa.tuple_(Change.txid, Change.seq) > (cursor.txid, cursor.seq),
-               _horizon())
-        .order_by(Change.txid, Change.seq)
-        .limit(limit + 1)
-    ).all()
-    has_more = len(rows) > limit
-    rows = rows[:limit]
-    if rows:
-        cursor = Cursor(rows[-1].txid, rows[-1].seq)
-    return rows, cursor, has_more
+    rows = db.session.execute(changes_query(cursor=cursor, limit=limit, device_id=device_id,
+                                            regency_id=regency_id)).all()
+    return page_of_changes(rows, cursor=cursor, limit=limit)
 
 
 def feed_head(*, regency_id: int) -> Cursor:

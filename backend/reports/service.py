@@ -4,6 +4,7 @@ Services flush, never commit: the request or job that calls them owns the transa
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Sequence
@@ -12,7 +13,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from backend.audit.service import audit_row, record_events
-from backend.db import insert_ignoring_conflicts, utcnow
+from backend.db import dialect_name, insert_ignoring_conflicts, utcnow
 from backend.devices.models import Device
 from backend.errors import InvalidTransition, NotFound
 from backend.extensions import db
@@ -20,6 +21,7 @@ from backend.feed.service import append_changes, change_row
 from backend.places.service import desa_place, locate, regency_areas, report_place
 from backend.sms.text import Gazetteer, parse_text
 from backend.reports.models import CHANNELS, REPORT_TRANSITIONS, Report, format_ref, parse_ref
+from sync.models import SyncOp
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,8 @@ def flood_flags(*, device: Device, count: int) -> list[bool]:
 
 def create_reports(*, regency_id: int, reports: Sequence[NewReport],
                    actor: tuple[str, object], device: Device | None = None,
-                   received_at: datetime | None = None) -> list[int | None]:
+                   received_at: datetime | None = None,
+                   receipts: Sequence[tuple[str, str]] | None = None) -> list[int | None]:
     """The one way into the report pipeline, for every channel: the sync batch (app, post),
     the operator's voice-call form, the SMS driver. Returns each report's new id, in order —
     None for a device's report whose op is already stored.
@@ -96,7 +99,11 @@ def create_reports(*, regency_id: int, reports: Sequence[NewReport],
     channel. A device's reports (`device`, each with its op id) carry the device's number and
     test flag, and the unique (device_id, client_op_id) index makes a concurrent insert of
     the same op wait for the first transaction and then skip it: a report is never stored
-    twice, whichever path or request carried it.
+    twice, whichever path or request carried it. `receipts` (a device's reports only: each
+    report's op type and body hash) stores the sync receipt of each new report with it.
+
+    Two statements on PostgreSQL whatever the batch: the reports' insert, then their
+    changes, audit events and receipts together (_write_with_reports).
     """
     if not reports:
         return []
@@ -116,9 +123,17 @@ def create_reports(*, regency_id: int, reports: Sequence[NewReport],
                    caller_phone=r.caller_phone or (device.phone if device else None),
                    test=r.test or bool(device and device.test))
         rows.append(row)
+    if device is not None and any(r.client_op_id is None for r in reports):
+        raise ValueError("a device's reports are keyed by their op id")
+    if receipts is not None and (device is None or len(receipts) != len(reports)):
+        raise ValueError("receipts are a device's, one per report")
+    changes = [status_change(0, regency_id, row["device_id"], "received",
+                             place=p.label if device else None)  # id filled in below
+               for row, p in zip(rows, places)]
+    audits = [audit_row(regency_id=regency_id, actor=actor, action=CREATE_ACTIONS[r.channel],
+                        entity=("report", ""), at=now, device_at=r.device_captured_at,
+                        after=_created(r, row)) for r, row in zip(reports, rows)]
     if device is not None:
-        if any(r.client_op_id is None for r in reports):
-            raise ValueError("a device's reports are keyed by their op id")
         # Core, not ORM: a sync batch needs only the ids, and this is the hottest insert.
         stmt = insert_ignoring_conflicts(table, "device_id", "client_op_id", "regency_id").returning(
             table.c.client_op_id, table.c.id)
@@ -127,18 +142,79 @@ def create_reports(*, regency_id: int, reports: Sequence[NewReport],
     else:
         ids = [db.session.execute(sa.insert(table).returning(table.c.id), row).scalar_one()
                for row in rows]
-    created = [(r, i, p, row) for r, i, p, row in zip(reports, ids, places, rows)
-               if i is not None]
+    created = [(index, i) for index, i in enumerate(ids) if i is not None]
     # The phone that sent it reads where it was placed; nobody reads a call's change there.
-    append_changes([status_change(i, regency_id, row["device_id"], "received",
-                                  place=p.label if device else None)
-                    for _, i, p, row in created])
-    record_events([
-        audit_row(regency_id=regency_id, actor=actor, action=CREATE_ACTIONS[r.channel],
-                  entity=("report", format_ref(i)), at=now, device_at=r.device_captured_at,
-                  after=_created(r, row))
-        for r, i, _, row in created])
+    _write_with_reports(
+        [{**changes[index], "data": {**changes[index]["data"], "report": format_ref(i)}}
+         for index, i in created],
+        [{**audits[index], "entity_id": format_ref(i)} for index, i in created],
+        [{"regency_id": regency_id, "device_id": device.id,
+          "op_id": reports[index].client_op_id, "op_type": receipts[index][0],
+          "body_hash": receipts[index][1], "report_id": i, "dispatch_id": None,
+          "applied_at": now} for index, i in created] if receipts else [])
     return ids
+
+
+def _write_with_reports(changes: list[dict], audits: list[dict], receipts: list[dict]) -> None:
+    """The rows that go with new reports — their `report.status` changes, audit events and
+    sync receipts: on PostgreSQL in ONE statement (data-modifying CTEs, one round trip after
+    the reports' insert), elsewhere one statement per table. Every row sets regency_id."""
+    if not changes:
+        return
+    if dialect_name() != "postgresql":
+        append_changes(changes)
+        record_events(audits)
+        if receipts:
+            db.session.execute(sa.insert(SyncOp.__table__), receipts)
+        return
+    regency = changes[0]["regency_id"]
+    if any(row["regency_id"] != regency for row in (*changes, *audits, *receipts)):
+        raise ValueError("one regency per batch")
+    params = {
+        "regency": regency, "c_regency": [c["regency_id"] for c in changes],
+        "c_device": [c["device_id"] for c in changes], "c_type": [c["type"] for c in changes],
+        "c_data": [json.dumps(c["data"]) for c in changes],
+        "c_at": [c["created_at"] for c in changes],
+        **{f"a_{name}": [a[name] for a in audits] for name in _AUDIT_TEXT + ("regency_id", "at",
+                                                                             "device_at")},
+        **{f"a_{name}": [None if a[name] is None else json.dumps(a[name]) for a in audits]
+           for name in ("before", "after")}}
+    if receipts:
+        params.update({f"r_{name}": [r[name] for r in receipts] for name in (
+            "regency_id", "device_id", "op_id", "op_type", "body_hash", "report_id",
+            "dispatch_id", "applied_at")})
+    db.session.execute(_WRITE_ALL if receipts else _WRITE_NO_RECEIPTS, params)
+
+
+# The same text whatever the batch size (one array per column, unnest()): compiled once and
+# prepared by the server once, where a multi-row VALUES would compile anew for every size.
+# Every row carries its regency_id, and `u.regency_id = :regency` states the one regency of
+# the batch: the statement is routed to that regency's shard (docs/SCALE.md).
+_AUDIT_TEXT = ("actor_type", "actor_id", "action", "entity_type", "entity_id")
+_CHANGES_SQL = (
+    "INSERT INTO changes (regency_id, device_id, type, data, created_at) "
+    "SELECT * FROM unnest(CAST(:c_regency AS int8[]), CAST(:c_device AS int8[]), "
+    "CAST(:c_type AS text[]), CAST(:c_data AS jsonb[]), CAST(:c_at AS timestamptz[])) "
+    "AS u(regency_id, device_id, type, data, created_at) WHERE u.regency_id = :regency")
+_AUDIT_SQL = (
+    "INSERT INTO audit_events (regency_id, at, device_at, actor_type, actor_id, action, "
+    "entity_type, entity_id, before, after) "
+    "SELECT * FROM unnest(CAST(:a_regency_id AS int8[]), CAST(:a_at AS timestamptz[]), "
+    "CAST(:a_device_at AS timestamptz[]), "
+    + ", ".join(f"CAST(:a_{name} AS text[])" for name in _AUDIT_TEXT)
+    + ", CAST(:a_before AS jsonb[]), CAST(:a_after AS jsonb[])) AS u(regency_id, at, "
+    "device_at, actor_type, actor_id, action, entity_type, entity_id, before, after) "
+    "WHERE u.regency_id = :regency")
+_RECEIPTS_SQL = (
+    "INSERT INTO sync_ops (regency_id, device_id, op_id, op_type, body_hash, report_id, "
+    "dispatch_id, applied_at) "
+    "SELECT * FROM unnest(CAST(:r_regency_id AS int8[]), CAST(:r_device_id AS int8[]), "
+    "CAST(:r_op_id AS text[]), CAST(:r_op_type AS text[]), CAST(:r_body_hash AS text[]), "
+    "CAST(:r_report_id AS int8[]), CAST(:r_dispatch_id AS int8[]), "
+    "CAST(:r_applied_at AS timestamptz[])) AS u(regency_id, device_id, op_id, op_type, "
+    "body_hash, report_id, dispatch_id, applied_at) WHERE u.regency_id = :regency")
+_WRITE_ALL = sa.text(f"WITH w0 AS ({_CHANGES_SQL}), w1 AS ({_AUDIT_SQL}) {_RECEIPTS_SQL}")
+_WRITE_NO_RECEIPTS = sa.text(f"WITH w0 AS ({_CHANGES_SQL}) {_AUDIT_SQL}")
 
 
 def _places(regency_id: int, reports: Sequence[NewReport]):

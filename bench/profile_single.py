@@ -1,0 +1,109 @@
+"""Profile one single-SOS POST /v1/sync in process (cProfile over N requests through the WSGI
+app, PostgreSQL by default): CPU per request, database round trips per request, and the
+functions that cost the most. The numbers in docs/bench-hotpath.md come from here.
+
+    ./dev bench profile_single [--requests 500] [--sqlite] [--top 40]
+"""
+from __future__ import annotations
+
+import argparse
+import cProfile
+import gzip
+import io
+import json
+import os
+import pstats
+import tempfile
+import time
+
+import sqlalchemy as sa
+
+from bench.hotpath import sos_body
+
+DB = "siaga112_bench_profile"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--requests", type=int, default=500)
+    parser.add_argument("--devices", type=int, default=64)
+    parser.add_argument("--sqlite", action="store_true")
+    parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--plain", action="store_true",
+                        help="no profiler: CPU and wall per request only")
+    args = parser.parse_args()
+    if args.sqlite:
+        from bench import stack
+
+        folder = tempfile.mkdtemp(prefix="siaga-profile-")
+        url = f"sqlite:///{folder}/siaga.sqlite3"
+        stack.prepare_database(stack.app_env(url))
+    else:
+        from bench.ingest import prepare_database
+
+        url = prepare_database(DB)
+    os.environ.update(DATABASE_URL=url, REGISTRATION_LIMIT_PER_ADDRESS="1000000/minute",
+                      REGISTRATION_LIMIT_GLOBAL="1000000/minute", LOG_LEVEL="WARNING")
+    from backend import create_app
+    from backend.extensions import db
+
+    app = create_app({"PUSH_THREAD": False})
+    client = app.test_client()
+    keys, cursors = [], {}
+    for _ in range(args.devices):
+        reply = client.post("/v1/devices", json={"platform": "android", "app_version": "p"})
+        keys.append(reply.get_json()["device_key"])
+
+    def one(i):
+        key = keys[i % len(keys)]
+        body = gzip.compress(json.dumps(sos_body(cursors.get(key))).encode())
+        reply = client.post("/v1/sync", data=body, headers={
+            "Authorization": f"Bearer {key}", "Content-Type": "application/json",
+            "Content-Encoding": "gzip"})
+        assert reply.status_code == 200, reply.get_data()
+        cursors[key] = reply.get_json()["cursor"]
+
+    for i in range(2 * len(keys)):  # warm: every device has a cursor and a report
+        one(i)
+    statements = []
+    with app.app_context():
+        engine = db.engine
+
+    def count(conn, cursor, statement, *rest):
+        statements.append(statement.split()[0].upper() if statement.strip() else "?")
+
+    sa.event.listen(engine, "before_cursor_execute", count)
+    trips = {"begin": 0, "commit": 0}
+    sa.event.listen(engine, "begin", lambda c: trips.__setitem__("begin", trips["begin"] + 1))
+    sa.event.listen(engine, "commit", lambda c: trips.__setitem__("commit",
+                                                                  trips["commit"] + 1))
+    profile = cProfile.Profile()
+    cpu, wall = time.process_time(), time.perf_counter()
+    if not args.plain:
+        profile.enable()
+    for i in range(args.requests):
+        one(i)
+    profile.disable()
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    sa.event.remove(engine, "before_cursor_execute", count)
+    per = args.requests
+    kinds = {k: statements.count(k) / per for k in sorted(set(statements))}
+    print(f"\n{app.config['SQLALCHEMY_DATABASE_URI'].split(':')[0]}: {per} single-SOS syncs in "
+          f"process: CPU {1000 * cpu / per:.2f} ms/request, wall {1000 * wall / per:.2f} "
+          f"ms/request" + ("" if args.plain else " (profiler on: read the ratios, not the "
+                           "absolute time)"))
+    print(f"statements per request: {len(statements) / per:.2f} "
+          f"({', '.join(f'{k} {v:.2f}' for k, v in kinds.items())}); transactions: "
+          f"{trips['commit'] / per:.2f} commits")
+    if args.plain:
+        return
+    out = io.StringIO()
+    pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(args.top)
+    print(out.getvalue())
+    out = io.StringIO()
+    pstats.Stats(profile, stream=out).sort_stats("tottime").print_stats(25)
+    print(out.getvalue())
+
+
+if __name__ == "__main__":
+    main()

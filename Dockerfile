@@ -31,10 +31,11 @@ COPY mobile_contract ./mobile_contract
 COPY migrations ./migrations
 COPY gunicorn.conf.py gunicorn.feed.conf.py wsgi.py ./
 # The code stays root's and read-only to the app user; only instance/ (secrets, the
-# embedded database) is the app's to write. Console translations: the .po catalogues are
-# the source; the .mo files are built here.
+# embedded database, the AML spool) is the app's to write. Console translations: the .po
+# catalogues are the source; the .mo files are built here.
 RUN pip install -c constraints.txt -e . && pybabel -q compile -d api/translations \
-    && mkdir -p /app/instance && chown siaga /app/instance && chmod 0700 /app/instance
+    && mkdir -p /app/instance/aml_spool && chown -R siaga /app/instance \
+    && chmod 0700 /app/instance
 
 USER siaga
 EXPOSE 8112

@@ -23,6 +23,7 @@ from backend.feed.stream import feed_source
 from backend.http import PROTOCOL_HEADER, BoundedGzip, ConnectionGuard
 from backend.jsonio import StrictJSONProvider, StrictRequest
 from backend.overload import OverloadGuard, pool_class_for
+from backend.sms.aml_spool import resume as resume_aml_spool
 from backend.ratelimit import RequestLimits, make_counter
 
 MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations")
@@ -38,6 +39,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     security_headers(app)
     register_blueprints(app)
     register_commands(app)
+    resume_aml_spool(app)
     return app
 
 

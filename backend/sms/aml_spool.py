@@ -9,10 +9,15 @@ thread in that process retries every AML_SPOOL_RETRY_S: each file goes through
 receive_aml_https (the same path, with its original arrival time, so the match window is
 the caller's) in its own transaction, and is deleted only after the commit — a crash in
 between stores nothing twice (the key is the content's). The thread ends when the spool is
-empty. The spool is per host: each web container drains its own.
+empty; every process starts one at start-up when files wait (resume()), so a spool left by
+a restart is drained. Several processes may drain one folder: a file another one took is
+skipped. Only a database that is away stops a pass; a file the database refuses for another
+reason is moved aside (`.bad`, logged) so it cannot block the ones behind it. The spool is
+per host (the reference compose file keeps it on a volume).
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -22,7 +27,8 @@ import time
 from datetime import datetime
 
 from flask import Flask, current_app
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from backend.db import utcnow
 from backend.extensions import db
@@ -62,9 +68,12 @@ def spooled(app: Flask) -> list[str]:
         return []
 
 
+DATABASE_AWAY = (OperationalError, InterfaceError, PoolTimeout)
+
+
 def drain(limit: int = 500) -> int:
     """Store what waits in the spool, oldest name first, each in its own transaction; stop
-    at the first database error (still away). Returns how many files were taken."""
+    when the database is (still) away. Returns how many files were taken."""
     from backend.sms.service import receive_aml_https
 
     app = current_app._get_current_object()
@@ -74,20 +83,39 @@ def drain(limit: int = 500) -> int:
             with open(path, encoding="utf-8") as f:
                 item = json.load(f)
             body, at = item["body"], datetime.fromisoformat(item["received_at"])
+        except FileNotFoundError:
+            continue  # another process of this host took it
         except (OSError, ValueError, KeyError, TypeError):
             log.error("unreadable AML spool file %s: moved aside", path)
-            os.replace(path, path + ".bad")
+            _aside(path)
             continue
         try:
             receive_aml_https(body, received_at=at)
             db.session.commit()
-        except SQLAlchemyError as exc:
+        except DATABASE_AWAY as exc:
             db.session.rollback()
             log.warning("AML spool: database still unavailable (%s)", exc)
             return taken
-        os.unlink(path)
+        except SQLAlchemyError:
+            db.session.rollback()
+            log.exception("AML spool file %s refused by the database: moved aside", path)
+            _aside(path)
+            continue
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
         taken += 1
     return taken
+
+
+def _aside(path: str) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.replace(path, path + ".bad")
+
+
+def resume(app: Flask) -> None:
+    """At start-up: drain what an earlier process left in the spool."""
+    if spooled(app):
+        start_drainer(app)
 
 
 def start_drainer(app: Flask) -> None:

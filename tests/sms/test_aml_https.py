@@ -3,13 +3,13 @@ form; it is authenticated (HMAC and/or allow-list), always answered 200 once rea
 once however often it is delivered, and matched or held through the AML-by-SMS path."""
 from __future__ import annotations
 
+import os
 import time
 from urllib.parse import urlencode
 
 import pytest
 import sqlalchemy as sa
 
-from backend.extensions import db
 from backend.metrics.instruments import SMS_INBOUND
 from backend.reports.models import Report
 from backend.sms.gateways.webhook import signature
@@ -248,3 +248,63 @@ def test_the_spool_drainer_thread_stores_what_waits(app, client, staff, monkeypa
     assert aml_spool.spooled(app) == []
     (fix,) = _fixes()
     assert fix.report_id is None and fix.number == CALLER       # held, as any AML
+
+
+def _spool_by_hand(app, monkeypatch, tmp_path, retry_s):
+    from backend.sms import aml_spool
+
+    monkeypatch.setitem(app.config, "AML_SPOOL_DIR", str(tmp_path / "spool"))
+    monkeypatch.setitem(app.config, "AML_SPOOL_RETRY_S", retry_s)
+    monkeypatch.setattr(aml_spool, "_THREADS", {})
+    return aml_spool
+
+
+def test_a_spool_left_by_an_earlier_process_is_drained_when_a_process_starts(
+        app, client, staff, monkeypatch, tmp_path):
+    aml_spool = _spool_by_hand(app, monkeypatch, tmp_path, 3600)
+    with app.test_request_context():
+        aml_spool.spool(urlencode(form()))
+    aml_spool._THREADS.clear()      # the process that spooled it is gone, its thread with it
+    app.config["AML_SPOOL_RETRY_S"] = 0.05
+    aml_spool.resume(app)           # what create_app does in every new process
+    deadline = time.monotonic() + 10
+    while aml_spool.spooled(app) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert aml_spool.spooled(app) == [] and len(_fixes()) == 1
+
+
+def test_a_file_the_database_refuses_is_set_aside_and_blocks_nothing(
+        app, client, staff, monkeypatch, tmp_path):
+    import backend.sms.service as service
+
+    aml_spool = _spool_by_hand(app, monkeypatch, tmp_path, 3600)
+    bad, good = urlencode(form(device_number="+6281200000001")), urlencode(form())
+    with app.test_request_context():
+        for body in (bad, good):
+            aml_spool.spool(body)
+    real = service.receive_aml_https
+
+    def refuses_one(body, received_at=None):
+        if body == bad:
+            raise sa.exc.IntegrityError("INSERT", {}, Exception("a constraint says no"))
+        return real(body, received_at=received_at)
+
+    monkeypatch.setattr(service, "receive_aml_https", refuses_one)
+    with app.app_context():
+        assert aml_spool.drain() == 1
+    assert aml_spool.spooled(app) == []
+    aside = [n for n in os.listdir(tmp_path / "spool") if n.endswith(".bad")]
+    assert len(aside) == 1                                   # kept on disk for a person
+    (fix,) = _fixes()
+    assert fix.number == CALLER
+    # A database that is away stops the pass instead: the file waits for the next one.
+    with app.test_request_context():
+        aml_spool.spool(urlencode(form(device_number="+6281200000002")))
+
+    def away(body, received_at=None):
+        raise sa.exc.OperationalError("INSERT", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(service, "receive_aml_https", away)
+    with app.app_context():
+        assert aml_spool.drain() == 0
+    assert len(aml_spool.spooled(app)) == 1

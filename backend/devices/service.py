@@ -83,13 +83,33 @@ def _device_cache() -> DeviceCache | None:
     return current_app.extensions.get("siaga.device_cache") if has_app_context() else None
 
 
+_CHANGED = "siaga.devices_changed"
+
+
 @sa.event.listens_for(Session, "before_flush")
 def _forget_changed_devices(session, _context, _instances) -> None:
+    """A device changed in this worker leaves the cache at its flush and again at its
+    commit: a request of this worker that read the old row in between cannot keep it."""
     cache = _device_cache()
     if cache is not None:
         for obj in list(session.dirty) + list(session.deleted):
             if isinstance(obj, Device) and _changed(obj) - {"last_seen_at"}:
                 cache.drop(obj.key_hash)
+                session.info.setdefault(_CHANGED, set()).add(obj.key_hash)
+
+
+@sa.event.listens_for(Session, "after_commit")
+def _forget_committed_devices(session) -> None:
+    changed = session.info.pop(_CHANGED, ())
+    cache = _device_cache()
+    if cache is not None:
+        for key_hash in changed:
+            cache.drop(key_hash)
+
+
+@sa.event.listens_for(Session, "after_rollback")
+def _nothing_changed(session) -> None:
+    session.info.pop(_CHANGED, None)
 
 
 def _changed(device: Device) -> set[str]:

@@ -64,3 +64,20 @@ def test_a_revocation_in_this_worker_is_honoured_at_once(app, client, monkeypatc
     device.revoked_at = sa.func.now()
     db.session.commit()
     assert sync(client, key).status_code == 401
+
+
+def test_a_copy_read_while_the_revocation_commits_does_not_outlive_the_commit(
+        app, client, monkeypatch):
+    cache = app.extensions["siaga.device_cache"]
+    monkeypatch.setattr(cache, "clock", Clock())
+    key = register(client)
+    assert sync(client, key).status_code == 200
+    device = db.session.scalars(sa.select(Device)).one()
+    before = {c.key: getattr(device, c.key) for c in Device.__mapper__.column_attrs}
+    device.revoked_at = sa.func.now()
+    db.session.flush()                    # the cache drops it here...
+    cache.put(Device(**before))           # ...and a request of this worker reads the old row
+    assert cache.get(device.key_hash) is not None
+    db.session.commit()                   # the commit drops it again
+    assert cache.get(before["key_hash"]) is None
+    assert sync(client, key).status_code == 401

@@ -87,13 +87,12 @@ def _compact(message: SmsMessage) -> str:
                     caller_phone=None if post else message.number[:20],
                     taken_by_unit_id=parse.get("unit_id") if post else None,
                     taken_via=data.get("via") if post else None)
+    # Stored with the op's receipt, marked as the SMS copy: the app's copy is answered
+    # `duplicate` with this report, never `conflict`.
     report_id, = create_reports(regency_id=device.regency_id, device=device,
-                                actor=("device", device.id), reports=[new])
+                                actor=("device", device.id), reports=[new],
+                                receipts=[(op["type"], SMS_RECEIPT)])
     if report_id is not None:
-        from sync.models import SyncOp
-        db.session.add(SyncOp(regency_id=device.regency_id, device_id=device.id,
-                              op_id=op["id"], op_type=op["type"], body_hash=SMS_RECEIPT,
-                              report_id=report_id, applied_at=utcnow()))
         result = "created"
     else:  # the app's copy came first (or this SMS is a replay): the same report
         report_id = lock_device_reports(device=device, client_op_ids=[op["id"]])[op["id"]].id

@@ -146,19 +146,14 @@ def register_extensions(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"],
                                 x_proto=app.config["TRUSTED_PROXIES"])
 
+    # Lost connection, deadlock, lock timeout, or every connection busy for pool_timeout (a
+    # request that may not be shed): transient; the phone keeps its ops and retries.
     @app.errorhandler(DBAPIError)
+    @app.errorhandler(PoolTimeout)
     def database_unavailable(exc):
-        # Lost connection, deadlock, lock timeout: transient; the phone keeps its ops and retries.
-        app.logger.warning("database error, answering 503: %s", exc)
+        app.logger.warning("database unavailable, answering 503: %s", exc)
         count_db_error(exc)
         db.session.rollback()
-        return error_body("unavailable", "Temporarily unavailable; retry later."), 503, {
-            "Retry-After": "5"}
-
-    @app.errorhandler(PoolTimeout)
-    def pool_exhausted(exc):
-        # Every connection busy for pool_timeout (a request that may not be shed): transient.
-        app.logger.warning("no database connection free, answering 503: %s", exc)
         return error_body("unavailable", "Temporarily unavailable; retry later."), 503, {
             "Retry-After": "5"}
 

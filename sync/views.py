@@ -79,8 +79,6 @@ def sync():
                               cursor=cursor, limit=limit))
     results = apply_ops(device=device, ops=body["ops"], clock=clock, responder=responder,
                         pull=pull)
-    if pull.rows is None:  # no op got as far as its receipt: read the changes alone
-        pull.rows = db.session.execute(pull.query).all()
     changes, cursor, has_more = page_of_changes(pull.rows, cursor=cursor, limit=limit)
     reply = {
         "protocol": PROTOCOL_VERSION, "server_time": utcnow().isoformat(),

@@ -117,15 +117,19 @@ def limit_requests(name: str, **settings: str):
     """View decorator: refuse with 429 rate_limited (Retry-After) when a limit is reached.
     Keys: `per_address` (the client address, behind TRUSTED_PROXIES) and `overall`; each
     names the setting that holds its limits. Place it right under @blp.route so it runs
-    before the body is even parsed."""
+    before the body is even parsed. The request's database connection is taken before a
+    hit is counted: a request the server sheds for want of a connection (backend/overload.py)
+    uses up nobody's limit — behind a carrier's NAT that limit is many phones'."""
     from flask import current_app
 
     from backend.auth import client_address
     from backend.errors import ApiError
+    from backend.extensions import db
 
     def decorator(view):
         @functools.wraps(view)
         def limited(*args, **kwargs):
+            db.session.connection()  # the view needs it anyway; a shed happens here
             limits = current_app.extensions["siaga.limits"]
             for scope, setting in settings.items():
                 key = client_address() if scope == "per_address" else "*"

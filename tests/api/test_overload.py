@@ -180,3 +180,20 @@ def test_other_requests_wait_for_a_connection_as_before(app, client, staff):
     finally:
         release.join()
     assert response.status_code == 200 and waited >= 0.9
+
+
+def test_a_registration_shed_for_want_of_a_connection_uses_up_no_limit(app, client,
+                                                                        monkeypatch):
+    """Behind a carrier's NAT many phones share an address: a registration the server shed
+    itself must not count against that address's limit."""
+    monkeypatch.setitem(app.config, "REGISTRATION_LIMIT_PER_ADDRESS", "1/minute")
+    body = {"platform": "android", "app_version": "1.0.0", "locale": "id"}
+    held = _hold_every_connection()
+    try:
+        response = client.post("/v1/devices", json=body)
+    finally:
+        for conn in held:
+            conn.close()
+    _assert_shed(response, "pool_wait")
+    assert client.post("/v1/devices", json=body).status_code == 201
+    assert client.post("/v1/devices", json=body).status_code == 429   # the limit still holds

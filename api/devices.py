@@ -6,7 +6,7 @@ from flask import current_app
 from backend.auth import DEVICE_SECURITY, current_device
 from backend.devices.schemas import DeviceRead, DeviceRegister, DeviceRegistered
 from backend.devices.service import register_device, revoke_device
-from backend.extensions import AUTH_ERRORS, Blueprint, db
+from backend.extensions import AUTH_ERRORS, SHED, SHED_ERRORS, Blueprint, db
 from backend.ratelimit import limit_requests
 from backend.regencies.models import Regency
 
@@ -21,7 +21,7 @@ blp = Blueprint("devices", __name__, url_prefix="/v1/devices", description="Devi
 @blp.errors({400: "malformed_json", 415: "unsupported_media_type",
              429: "rate_limited: too many registrations from this address or overall; "
                   "keep the SOS queued and retry after Retry-After",
-             503: "regency_not_configured (run `flask seed`)"})
+             503: f"{SHED}; or regency_not_configured (run `flask seed`)"})
 def register(args):
     """Register a device and receive its key."""
     device, key = register_device(regency_code=current_app.config["DEFAULT_REGENCY"], **args)
@@ -36,7 +36,7 @@ def register(args):
 @blp.route("/me")
 @blp.doc(security=DEVICE_SECURITY)
 @blp.response(200, DeviceRead)
-@blp.errors(AUTH_ERRORS)
+@blp.errors({**AUTH_ERRORS, **SHED_ERRORS})
 def me():
     """Show the calling device."""
     device = current_device()

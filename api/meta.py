@@ -7,7 +7,7 @@ from marshmallow import Schema, fields
 from backend.categories import CATEGORIES
 from flask import current_app
 
-from backend.extensions import Blueprint, db
+from backend.extensions import SHED_ERRORS, Blueprint, db
 
 blp = Blueprint("meta", __name__, url_prefix="/v1", description="Service metadata")
 
@@ -37,6 +37,7 @@ class Ping(Schema):
 
 @blp.route("/categories")
 @blp.response(200, CategoryList, headers={"Cache-Control": {"schema": {"type": "string"}}})
+@blp.errors(SHED_ERRORS)
 def categories():
     """List report categories with their labels."""
     return {"categories": CATEGORIES}, 200, {"Cache-Control": "public, max-age=3600"}

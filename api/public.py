@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask import Response, current_app, request
 
-from backend.extensions import Blueprint
+from backend.extensions import SHED_ERRORS, Blueprint
 from backend.guide.schemas import ConditionalHeaders, GuideArgs, GuideRead
 from backend.guide.service import GuideCache, public_guide
 
@@ -58,7 +58,8 @@ def conditional(response: Response, etag: str) -> Response:
 @blp.response(200, GuideRead, headers=HEADERS)
 @blp.alt_response(304, description="Not modified: the copy the app holds (If-None-Match) "
                                     "is current; no body.", headers=HEADERS)
-@blp.errors({404: "regency_not_found", 422: "validation_error (lang, regency)"})
+@blp.errors({**SHED_ERRORS, 404: "regency_not_found",
+             422: "validation_error (lang, regency)"})
 def guide(args, _headers):
     """The public guide (when to call 112, what to say, SMS, categories, what happens after)
     in Bahasa Indonesia or English, for the app to cache offline (PROTOCOL.md §14)."""

@@ -80,6 +80,10 @@ class Blueprint(flask_smorest.Blueprint):
 
 
 AUTH_ERRORS = {401: "missing_device_key, invalid_device_key or revoked_device_key"}
+# The phone's routes the overload guard may shed (backend/overload.py SHEDDABLE).
+SHED = "unavailable: the server is busy (details.reason queue_wait or pool_wait) or the " \
+    "database is away; nothing was applied, retry after Retry-After (PROTOCOL.md §6)"
+SHED_ERRORS = {503: SHED}
 
 
 class Api(flask_smorest.Api):

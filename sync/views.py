@@ -7,7 +7,7 @@ from marshmallow import ValidationError
 from backend.auth import DEVICE_SECURITY, current_device
 from backend.db import utcnow
 from backend.errors import ApiError, PayloadTooLarge, ValidationFailed
-from backend.extensions import AUTH_ERRORS, Blueprint, db
+from backend.extensions import AUTH_ERRORS, SHED_ERRORS, Blueprint, db
 from backend.feed.service import Cursor, changes_query, page_of_changes
 from backend.jsonio import loads_strict
 from backend.metrics.instruments import count_sync_results
@@ -59,7 +59,7 @@ def _parse(max_ops: int) -> dict:
              413: "payload_too_large or too_many_ops",
              415: "unsupported_content_encoding or unsupported_media_type",
              422: "validation_error or invalid_cursor",
-             503: "unavailable: transient, keep the ops and retry after Retry-After"})
+             **SHED_ERRORS})
 def sync():
     """Apply queued ops and return the changes since the cursor."""
     received_at = utcnow()

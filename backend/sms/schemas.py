@@ -178,9 +178,11 @@ class AmlHttpsResult(Schema):
         "description": "false: the AML was malformed (stored refused, counted) or its number "
                        "is blocked; never retried usefully."})
     result = fields.String(required=True, metadata={
-        "enum": ["attached", "held", "duplicate", "refused", "blocked", "failed"],
+        "enum": ["attached", "held", "duplicate", "refused", "blocked", "failed", "spooled"],
         "description": "attached to the caller's call report, held until the operator "
-                       "creates it, or a redelivery of an AML already stored."})
+                       "creates it, or a redelivery of an AML already stored; spooled "
+                       "(HTTP 202): the database was away, the AML is kept on disk and "
+                       "stored with its arrival time when it returns."})
     sms_id = fields.Integer(allow_none=True, required=True, metadata={
         "description": "The stored inbound message (kind aml, gateway aml_https); null for "
                        "a redelivery."})

@@ -6,8 +6,11 @@ The queue wait is simulated here the way the front door reports it (nginx's
 X-Request-Start); tests/test_overload_server.py measures a real one in gunicorn."""
 from __future__ import annotations
 
+import json
+import re
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -16,6 +19,8 @@ from backend.metrics.instruments import OVERLOAD_SHED
 from backend.overload import SHEDDABLE, SHEDDABLE_PREFIXES, parse_request_start, sheddable
 from tests.helpers import Console, create_op, register, row_counts, sync
 from tests.sms.test_gateway_webhook import _event, _post, webhook_app  # noqa: F401
+
+SPEC = Path(__file__).resolve().parents[2] / "mobile_contract" / "openapi.json"
 
 RETRY_RANGE = range(2, 11)  # OVERLOAD_RETRY_AFTER_MIN_S … MAX_S, the defaults
 
@@ -197,3 +202,14 @@ def test_a_registration_shed_for_want_of_a_connection_uses_up_no_limit(app, clie
     _assert_shed(response, "pool_wait")
     assert client.post("/v1/devices", json=body).status_code == 201
     assert client.post("/v1/devices", json=body).status_code == 429   # the limit still holds
+
+
+def test_every_sheddable_route_documents_its_503(app):
+    """PROTOCOL.md §6 promises 503 + Retry-After on these routes: the spec says so too."""
+    with open(SPEC, encoding="utf-8") as f:
+        spec = json.load(f)
+    for (method, _path), label in [*SHEDDABLE.items(),
+                                   *(((m, p), lbl) for m, p, lbl in SHEDDABLE_PREFIXES)]:
+        path = re.sub(r"<(\w+)>", r"{\1}", label)
+        responses = spec["paths"][path][method.lower()]["responses"]
+        assert "503" in responses, (method, path)

@@ -25,12 +25,10 @@ replies wait in its outbox — and started again.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import subprocess
 import sys
-import urllib.request
 import random
 import signal
 import tempfile
@@ -44,6 +42,7 @@ import sqlalchemy as sa
 
 from bench.gammu import Smsd
 from bench.stack import (
+    ControlEndpoints,
     Gunicorn,
     PrivatePostgres,
     PrivateRedis,
@@ -91,13 +90,14 @@ class Result:
 SMS_SECRET = "chaos-sms-secret"
 
 
-class SmsGateway:
+class SmsGateway(ControlEndpoints):
     """The SMS gateway stand-in (backend/sms/gateways/standin.py) in its own process, on a
     fixed port so it can be stopped and started again. What it sent is kept across
     restarts (its own list is in memory). Inbound SMS go through it to the app's signed
     webhook: with the gateway down they cannot, and wait (the SMSC retries)."""
 
     name = "standin"
+    call_timeout_s = 15
 
     def env(self) -> dict:
         return {"SMS_GATEWAY": "standin", "SMS_STANDIN_URL": self.url,
@@ -138,14 +138,6 @@ class SmsGateway:
             pass
         self.process.terminate()
         self.process.wait(10)
-
-    def call(self, path: str, body: dict | None = None) -> dict:
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(self.url + path, data=data,
-                                         method="POST" if data else "GET",
-                                         headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=15) as response:
-            return json.loads(response.read())
 
     def sent(self) -> list[tuple[str, str]]:
         """(number, text) of every SMS the gateway was asked to send, in order."""

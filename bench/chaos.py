@@ -25,12 +25,10 @@ replies wait in its outbox — and started again.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import subprocess
 import sys
-import urllib.request
 import random
 import signal
 import tempfile
@@ -42,7 +40,9 @@ from dataclasses import dataclass, field
 import requests
 import sqlalchemy as sa
 
+from bench.gammu import Smsd
 from bench.stack import (
+    ControlEndpoints,
     Gunicorn,
     PrivatePostgres,
     PrivateRedis,
@@ -90,13 +90,14 @@ class Result:
 SMS_SECRET = "chaos-sms-secret"
 
 
-class SmsGateway:
+class SmsGateway(ControlEndpoints):
     """The SMS gateway stand-in (backend/sms/gateways/standin.py) in its own process, on a
     fixed port so it can be stopped and started again. What it sent is kept across
     restarts (its own list is in memory). Inbound SMS go through it to the app's signed
     webhook: with the gateway down they cannot, and wait (the SMSC retries)."""
 
     name = "standin"
+    call_timeout_s = 15
 
     def env(self) -> dict:
         return {"SMS_GATEWAY": "standin", "SMS_STANDIN_URL": self.url,
@@ -138,14 +139,6 @@ class SmsGateway:
         self.process.terminate()
         self.process.wait(10)
 
-    def call(self, path: str, body: dict | None = None) -> dict:
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(self.url + path, data=data,
-                                         method="POST" if data else "GET",
-                                         headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=15) as response:
-            return json.loads(response.read())
-
     def sent(self) -> list[tuple[str, str]]:
         """(number, text) of every SMS the gateway was asked to send, in order."""
         return [(m["phoneNumbers"][0], m["text"])
@@ -156,76 +149,24 @@ class SmsGateway:
         self.call("/_standin/reset", {})
 
 
-GAMMU_RC = """[gammu]
-device = {root}/phone/
-connection = none
-model = dummy
-
-[smsd]
-service = files
-inboxpath = {root}/inbox/
-outboxpath = {root}/outbox/
-sentsmspath = {root}/sent/
-errorsmspath = {root}/error/
-inboxformat = detail
-outboxformat = detail
-logfile = {root}/smsd.log
-debuglevel = 0
-commtimeout = 1
-receivefrequency = 1
-statusfrequency = 0
-loopsleep = 1
-checksecurity = 0
-checkbattery = 0
-checksignal = 0
-multiparttimeout = 2
-"""
-
-
-class GammuModem:
-    """The production gateway: the real gammu-smsd on Gammu's dummy phone (a directory),
-    files backend. An inbound SMS is put in the phone's memory (`gammu savesms`), as the
-    modem receives it — that works with smsd stopped: the SMS waits in the modem. Replies
-    are written to the outbox by gammu-smsd-inject (also with smsd stopped) and sent when
-    it runs; what was sent is read from its sent folder."""
+class GammuModem(Smsd):
+    """The production gateway: the real gammu-smsd on Gammu's dummy phone (bench/gammu.py).
+    An inbound SMS is put in the phone's memory, as the modem receives it — that works with
+    smsd stopped: the SMS waits in the modem. Replies are written to the outbox by
+    gammu-smsd-inject (also with smsd stopped) and sent when it runs; what was sent is read
+    from its sent folder."""
 
     name = "gammu"
 
     def __init__(self, root: str):
-        self.root = root
-        for folder in ("phone", "inbox", "outbox", "sent", "error", "processed"):
-            os.makedirs(os.path.join(root, folder), exist_ok=True)
-        self.rc = os.path.join(root, "smsdrc")
-        with open(self.rc, "w") as f:
-            f.write(GAMMU_RC.format(root=root))
-        self.process = None
-        self.start()
+        super().__init__(root, folders=("processed",))
 
     def env(self) -> dict:
         return {"SMS_GATEWAY": "gammu", "SMS_GAMMU_CONFIG": self.rc,
                 "SMS_GAMMU_DONE_PATH": os.path.join(self.root, "processed")}
 
-    def start(self) -> None:
-        self.process = subprocess.Popen(["gammu-smsd", "-c", self.rc],
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                        start_new_session=True)
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
-
     def deliver(self, base: str, number: str, text: str) -> bool:
-        return subprocess.run(["gammu", "-c", self.rc, "savesms", "TEXT", "-folder", "1",
-                               "-unread", "-sender", number, "-textutf8", text],
-                              capture_output=True).returncode == 0
-
-    def down(self) -> bool:
-        return self.process is None or self.process.poll() is not None
+        return self.savesms(number, text).returncode == 0
 
     def sent(self) -> list[tuple[str, str]]:
         from backend.sms.gateways.gammu import parse_backup

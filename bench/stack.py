@@ -216,7 +216,22 @@ class PrivateRedis:
         self.process.wait(timeout=10)
 
 
-class StandIn:
+class ControlEndpoints:
+    """A stand-in process at `url`, driven over its JSON control endpoints (/_standin/...)."""
+
+    url: str
+    call_timeout_s = 10
+
+    def call(self, path: str, body: dict | None = None) -> dict:
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(self.url + path, data=data,
+                                         method="POST" if data else "GET",
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=self.call_timeout_s) as response:
+            return json.loads(response.read())
+
+
+class StandIn(ControlEndpoints):
     """The FCM stand-in in its own process, driven over its control endpoints."""
 
     def __init__(self, latency_ms: int = 0):
@@ -227,14 +242,6 @@ class StandIn:
                                         stderr=subprocess.DEVNULL)
         wait_for_port(self.port)
         self.call("/_standin/faults", {"latency_ms": latency_ms})
-
-    def call(self, path: str, body: dict | None = None) -> dict:
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(self.url + path, data=data,
-                                         method="POST" if data else "GET",
-                                         headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return json.loads(response.read())
 
     @property
     def messages(self) -> list[dict]:

@@ -155,15 +155,18 @@ def _report_times(ctx: Context, op: ParsedOp) -> dict:
                 clock_offset_ms=ctx.clock.offset_ms, clock_skew_flagged=when.flagged)
 
 
-def _sos(ctx: Context, op: ParsedOp) -> NewReport:
+def sos_report(ctx: Context, op: ParsedOp, **overrides) -> NewReport:
+    """What an SOS carries, from its sync op or its SMS copy (backend.sms.intake, whose own
+    fields come as `overrides`)."""
     data = op.data
-    return NewReport(channel="app", client_op_id=op.id, category=data["category"],
-                     note=data["note"], silent=data["silent"], **_report_times(ctx, op))
+    fields_ = dict(channel="app", client_op_id=op.id, category=data["category"],
+                   note=data["note"], silent=data["silent"], **_report_times(ctx, op))
+    return NewReport(**{**fields_, **overrides})
 
 
 # An SOS from any phone: a crew member in trouble presses SOS like anyone (by SMS too, §13).
 register(OpType("report.create", ReportCreateData, frozenset({"citizen", "responder"}),
-                report=_sos, actor=_device, flood_limited=True))
+                report=sos_report, actor=_device, flood_limited=True))
 register(OpType(
     "report.cancel", ReportCancelData, frozenset({"citizen"}), lock=_device_report,
     apply=lambda ctx, op, t: transition_report(
@@ -198,20 +201,33 @@ register(OpType(
         at=min(ctx.device_at(op), ctx.clock.received_at))))
 
 
-def _post_report(ctx: Context, op: ParsedOp) -> NewReport:
-    """An emergency that reached the crew's post directly (a call to the post, a walk-in)."""
-    unit_id = ctx.responder.unit_id if ctx.responder is not None else None
+def crew_unit(responder: User | None) -> int:
+    """The unit that took a post report: the one of the crew member signed in on the phone
+    (op_not_allowed without one). The SMS copy (§13 flags 2-5) is decided here too."""
+    unit_id = responder.unit_id if responder is not None else None
     if unit_id is None:
         raise OpRejected("op_not_allowed", "Only the crew of a unit can log reports taken at "
                                            "its post.")
+    return unit_id
+
+
+def post_report(ctx: Context, op: ParsedOp, unit_id: int, **overrides) -> NewReport:
+    """What a post report carries, from its sync op or its SMS copy (backend.sms.intake,
+    whose own fields come as `overrides`): the unit that took it and how, the desa named."""
     data = op.data
     if data["desa_code"] and desa_place(regency_id=ctx.device.regency_id,
                                         code=data["desa_code"]) is None:
         raise OpRejected("unknown_desa", details={"desa_code": [data["desa_code"]]})
-    return NewReport(channel="post", client_op_id=op.id, category=data["category"],
-                     note=data["note"], silent=data["silent"], caller_phone=data["caller_phone"],
-                     desa_code=data["desa_code"], place_said=data["desa_name"],
-                     taken_by_unit_id=unit_id, taken_via=data["via"], **_report_times(ctx, op))
+    fields_ = dict(channel="post", client_op_id=op.id, category=data["category"],
+                   note=data["note"], silent=data["silent"], caller_phone=data["caller_phone"],
+                   desa_code=data["desa_code"], place_said=data["desa_name"],
+                   taken_by_unit_id=unit_id, taken_via=data["via"], **_report_times(ctx, op))
+    return NewReport(**{**fields_, **overrides})
+
+
+def _post_report(ctx: Context, op: ParsedOp) -> NewReport:
+    """An emergency that reached the crew's post directly (a call to the post, a walk-in)."""
+    return post_report(ctx, op, crew_unit(ctx.responder))
 
 
 register(OpType("post.report", PostReportData, frozenset({"responder"}), report=_post_report,

@@ -24,7 +24,7 @@ from backend.extensions import db
 from backend.reports.models import Report, format_ref
 from backend.reports.service import NewReport, create_reports, flood_flags, lock_device_reports
 from backend.sms.models import SmsMessage
-from sync.clock import captured_time, make_clock
+from sync.clock import make_clock
 
 # The body hash of a sync receipt written by the SMS copy of an op: the app's copy of the
 # same op (more fields, the note) is a duplicate of it, never a conflict.
@@ -62,31 +62,31 @@ def report_from_sms(message: SmsMessage) -> str:
 # ---------------------------------------------------------------------------- compact
 
 def _compact(message: SmsMessage) -> str:
+    from sync.ops import Context, ParsedOp, post_report, sos_report
+
     parse = message.parse
     op, device = parse["op"], db.session.get(Device, parse["device_id"])
-    data, location = op["data"], op["data"]["location"] or {}
+    data = op["data"]
     received = message.received_at or utcnow()
-    # No clock exchange by SMS: the phone's time is kept raw, and clamped if in the future.
-    when = captured_time(make_clock(received_at=received, device_time=received,
-                                    flag_after_s=10**9), _at(op["at"]), None)
+    # The op table's rules (sync/ops.py), as for the app's copy of the op. No clock exchange
+    # by SMS: the phone's time is kept raw, and clamped if in the future.
+    ctx = Context(device, None, make_clock(received_at=received, device_time=received,
+                                           flag_after_s=10**9))
+    parsed = ParsedOp(index=0, id=op["id"], type=op["type"], at=_at(op["at"]), data=data,
+                      body_hash=SMS_RECEIPT)
     post = op["type"] == "post.report"
-    # A post report (a crew's phone, §13 flags 2-5) is the post's, like its sync copy: the
-    # unit that took it and how; the SOS's flood rule is the SOS's only.
-    flooded, = (False,) if post else flood_flags(device=device, count=1)
-    new = NewReport(channel="post" if post else "sms", client_op_id=op["id"],
-                    category=data["category"], note="",
-                    silent=data["silent"], lat=location.get("lat"), lon=location.get("lon"),
-                    accuracy_m=location.get("accuracy_m"),
-                    location_source=location.get("source"), location_fix_at=None,
-                    device_captured_at=_at(op["at"]), captured_at=when.at,
-                    time_source=when.source, clock_skew_flagged=when.flagged,
-                    flooded=flooded or message.rate_limited,
-                    # The number the SOS came from: the operator can call it back. A post
-                    # report's caller is whoever called or walked in to the post: unknown
-                    # until the app's copy (the SMS shows the crew phone's number).
-                    caller_phone=None if post else message.number[:20],
-                    taken_by_unit_id=parse.get("unit_id") if post else None,
-                    taken_via=data.get("via") if post else None)
+    if post:
+        # A post report (a crew's phone, §13 flags 2-5) is the post's, like its sync copy:
+        # the unit that took it (decided when the SMS was classified) and how. Its caller is
+        # whoever called or walked in to the post: unknown until the app's copy (the SMS
+        # shows the crew phone's number). The SOS's flood rule is the SOS's only.
+        new = post_report(ctx, parsed, parse["unit_id"], caller_phone=None,
+                          flooded=message.rate_limited)
+    else:
+        # The number the SOS came from: the operator can call it back.
+        flooded, = flood_flags(device=device, count=1)
+        new = sos_report(ctx, parsed, channel="sms", caller_phone=message.number[:20],
+                         flooded=flooded or message.rate_limited)
     # Stored with the op's receipt, marked as the SMS copy: the app's copy is answered
     # `duplicate` with this report, never `conflict`.
     report_id, = create_reports(regency_id=device.regency_id, device=device,

@@ -196,21 +196,21 @@ def _compact(text: str) -> dict:
     from sync.ops import OPS
     if device.kind not in OPS[sos.op_type].senders:
         raise CompactError("op_not_allowed", "category")
-    if sos.post_via:
-        unit_id = _crew_unit(device)
-        if unit_id is None:
-            raise CompactError("op_not_allowed", "device")
-        parse["unit_id"] = unit_id
+    if sos.post_via:  # the unit that took it: the op table's rule, as for post.report
+        from sync.ops import OpRejected, crew_unit
+        try:
+            parse["unit_id"] = crew_unit(_signed_in(device))
+        except OpRejected:
+            raise CompactError("op_not_allowed", "device") from None
     return parse
 
 
-def _crew_unit(device) -> int | None:
-    """The unit of the crew member signed in on a responder phone (None: nobody, or no
-    unit) — the sync path's rule for post.report."""
+def _signed_in(device):
+    """The crew member signed in on a responder phone (None: nobody)."""
     from backend.errors import ApiError
     from backend.responders.service import device_responder
     try:
-        return device_responder(device).unit_id
+        return device_responder(device)
     except ApiError:
         return None
 

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 from backend.extensions import db
@@ -85,3 +87,42 @@ def regency_fk(column: str, parent: str) -> sa.ForeignKeyConstraint:
     parent (id, regency_id), so both rows live on the same shard (docs/SCALE.md). Named by the
     naming convention after its first column, as the plain key it replaced was."""
     return sa.ForeignKeyConstraint([column, "regency_id"], [f"{parent}.id", f"{parent}.regency_id"])
+
+
+class RegencySharded:
+    """Mixin of every table distributed by regency (backend/scale.py PLAN): the database
+    primary key is (identity, regency_id), the ORM's identity is the identity column alone, so
+    `db.session.get(Model, 42)` still works (docs/SCALE.md, migration 0015_citus).
+
+    Gives `regency_id` (second column of the table; FK regencies.id) and `__mapper_args__`.
+    A model names its identity column in `__identity__` and declares it itself; the usual
+    identity `id` comes with `RegencyKeyed` below. Per model:
+    - `__regency_index__ = True`: a plain index on regency_id as well;
+    - `__extra_mapper_args__`: further mapper arguments (e.g. eager_defaults), merged in — a
+      model never sets `__mapper_args__` itself (that would drop the identity).
+    """
+
+    __identity__: ClassVar[str] = "id"
+    __regency_index__: ClassVar[bool] = False
+    __extra_mapper_args__: ClassVar[dict[str, Any]] = {}
+
+    @declared_attr
+    def regency_id(cls) -> Mapped[int]:
+        # sort_order: right after the identity column (a mixin's columns would come last).
+        return mapped_column(sa.Integer, sa.ForeignKey("regencies.id"), primary_key=True,
+                             index=cls.__regency_index__ or None, sort_order=-1)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        return {**cls.__extra_mapper_args__, "primary_key": [cls.__table__.c[cls.__identity__]]}
+
+
+class RegencyKeyed(RegencySharded):
+    """`RegencySharded` with the identity column `id` (first in the table), an autoincrement
+    INTEGER; `__id_type__ = BigId` on tables that grow without bound."""
+
+    __id_type__: ClassVar[Any] = sa.Integer
+
+    @declared_attr
+    def id(cls) -> Mapped[int]:
+        return mapped_column(cls.__id_type__, primary_key=True, autoincrement=True, sort_order=-2)

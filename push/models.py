@@ -5,13 +5,13 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.db import BigId, UTCDateTime, regency_fk
+from backend.db import BigId, RegencyKeyed, UTCDateTime, regency_fk
 from backend.extensions import db
 
 OUTBOX_STATUSES = ("queued", "sending", "sent", "failed", "dropped")
 
 
-class PushOutbox(db.Model):
+class PushOutbox(RegencyKeyed, db.Model):
     """One alert to one responder device, written in the dispatch's own transaction.
 
     queued → sending (leased to one worker) → sent | queued again (retry) | failed | dropped.
@@ -25,10 +25,7 @@ class PushOutbox(db.Model):
         sa.Index("ix_push_outbox_dispatch", "dispatch_id"),
     )
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    regency_id: Mapped[int] = mapped_column(sa.ForeignKey("regencies.id"), primary_key=True)
-    # Database key (id, regency_id) for sharding (docs/SCALE.md); the ORM's identity is id.
-    __mapper_args__ = {"primary_key": [id]}
+    __id_type__ = BigId
     dispatch_id: Mapped[int] = mapped_column(BigId)
     device_id: Mapped[int]
     status: Mapped[str] = mapped_column(sa.String(12), default="queued")

@@ -5,11 +5,11 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.db import BigId, UTCDateTime, regency_fk
+from backend.db import BigId, RegencyKeyed, UTCDateTime, regency_fk
 from backend.extensions import db
 
 
-class SyncOp(db.Model):
+class SyncOp(RegencyKeyed, db.Model):
     """The receipt of an applied op: (device, op id) is applied at most once, ever."""
 
     __tablename__ = "sync_ops"
@@ -19,10 +19,7 @@ class SyncOp(db.Model):
         sa.UniqueConstraint("device_id", "op_id", "regency_id"),
     )
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    regency_id: Mapped[int] = mapped_column(sa.ForeignKey("regencies.id"), primary_key=True)
-    # Database key (id, regency_id) for sharding (docs/SCALE.md); the ORM's identity is id.
-    __mapper_args__ = {"primary_key": [id]}
+    __id_type__ = BigId
     device_id: Mapped[int]
     op_id: Mapped[str] = mapped_column(sa.String(36))
     op_type: Mapped[str] = mapped_column(sa.String(40))

@@ -5,13 +5,13 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.db import UTCDateTime, regency_fk, utcnow
+from backend.db import RegencyKeyed, UTCDateTime, regency_fk, utcnow
 from backend.extensions import db
 
 ROLES = ("operator", "supervisor", "admin", "responder")
 
 
-class User(db.Model):
+class User(RegencyKeyed, db.Model):
     __tablename__ = "users"
     __table_args__ = (
         # Unique per regency in the database (a distributed table, docs/SCALE.md); across
@@ -20,11 +20,7 @@ class User(db.Model):
         regency_fk("unit_id", "units"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
-    regency_id: Mapped[int] = mapped_column(sa.ForeignKey("regencies.id"),
-                                            primary_key=True, index=True)
-    # Database key (id, regency_id) for sharding (docs/SCALE.md); the ORM's identity is id.
-    __mapper_args__ = {"primary_key": [id]}
+    __regency_index__ = True
     username: Mapped[str] = mapped_column(sa.String(64))
     name: Mapped[str] = mapped_column(sa.String(120))
     role: Mapped[str] = mapped_column(sa.String(16))

@@ -5,18 +5,15 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.db import BigId, JSONDoc, UTCDateTime
+from backend.db import BigId, JSONDoc, RegencyKeyed, UTCDateTime
 from backend.extensions import db
 
 
-class AuditEvent(db.Model):
+class AuditEvent(RegencyKeyed, db.Model):
     __tablename__ = "audit_events"
     __table_args__ = (sa.Index("ix_audit_events_entity", "entity_type", "entity_id"),)
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    regency_id: Mapped[int] = mapped_column(sa.ForeignKey("regencies.id"), primary_key=True)
-    # Database key (id, regency_id) for sharding (docs/SCALE.md); the ORM's identity is id.
-    __mapper_args__ = {"primary_key": [id]}
+    __id_type__ = BigId
     at: Mapped[datetime] = mapped_column(UTCDateTime)            # server time
     device_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the device's own clock
     actor_type: Mapped[str] = mapped_column(sa.String(16))       # device | user | system

@@ -5,7 +5,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.db import UTCDateTime, regency_fk, utcnow
+from backend.db import RegencyKeyed, UTCDateTime, regency_fk, utcnow
 from backend.extensions import db
 
 DEVICE_KINDS = ("citizen", "responder")
@@ -13,7 +13,7 @@ PLATFORMS = ("android", "ios", "web", "other")
 LOCALES = ("id", "en")
 
 
-class Device(db.Model):
+class Device(RegencyKeyed, db.Model):
     __tablename__ = "devices"
     __table_args__ = (
         # 256 random bits: unique anyway; the constraint carries regency_id (docs/SCALE.md) and
@@ -22,11 +22,7 @@ class Device(db.Model):
         regency_fk("user_id", "users"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
-    regency_id: Mapped[int] = mapped_column(sa.ForeignKey("regencies.id"),
-                                            primary_key=True, index=True)
-    # Database key (id, regency_id) for sharding (docs/SCALE.md); the ORM's identity is id.
-    __mapper_args__ = {"primary_key": [id]}
+    __regency_index__ = True
     kind: Mapped[str] = mapped_column(sa.String(16), default="citizen")
     platform: Mapped[str] = mapped_column(sa.String(16))
     app_version: Mapped[str] = mapped_column(sa.String(40))

@@ -5,7 +5,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from backend.db import BigId, UTCDateTime, regency_fk, utcnow
+from backend.db import BigId, RegencyKeyed, UTCDateTime, regency_fk, utcnow
 from backend.extensions import db
 from backend.regencies.models import Regency  # noqa: F401  (the join's regency_id key resolves)
 from backend.units.models import Unit  # noqa: F401  (mapped before Dispatch.unit resolves)
@@ -32,7 +32,7 @@ ENDED_UNANSWERED = ("timed_out", "declined")  # recently: the unit is not recomm
 ACTIVE_DISPATCH_SQL = "status IN ('pending', 'notified', 'acknowledged', 'en_route', 'on_scene')"
 
 
-class Dispatch(db.Model):
+class Dispatch(RegencyKeyed, db.Model):
     __tablename__ = "dispatches"
     __table_args__ = (
         regency_fk("incident_id", "incidents"), regency_fk("unit_id", "units"),
@@ -51,10 +51,7 @@ class Dispatch(db.Model):
                  sqlite_where=sa.text(ACTIVE_DISPATCH_SQL)),
     )
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    regency_id: Mapped[int] = mapped_column(sa.ForeignKey("regencies.id"), primary_key=True)
-    # Database key (id, regency_id) for sharding (docs/SCALE.md); the ORM's identity is id.
-    __mapper_args__ = {"primary_key": [id]}
+    __id_type__ = BigId
     incident_id: Mapped[int] = mapped_column(BigId)
     unit_id: Mapped[int]
     status: Mapped[str] = mapped_column(sa.String(16), default="pending")

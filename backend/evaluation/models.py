@@ -5,14 +5,14 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
-from backend.db import JSONDoc, UTCDateTime, regency_fk, utcnow
+from backend.db import JSONDoc, RegencyKeyed, UTCDateTime, regency_fk, utcnow
 from backend.extensions import db
 
 PERIOD_KINDS = ("month", "range")
 GENERATED_VIA = ("user", "scheduler", "cli")
 
 
-class EvaluationReport(db.Model):
+class EvaluationReport(RegencyKeyed, db.Model):
     """One stored evaluation report of a regency for a period, with its written evaluation.
 
     The PDF and HTML live in the database, not in instance/: every web server and the worker
@@ -32,10 +32,6 @@ class EvaluationReport(db.Model):
         sa.CheckConstraint("period_end > period_start", name="period_order"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
-    regency_id: Mapped[int] = mapped_column(sa.ForeignKey("regencies.id"), primary_key=True)
-    # Database key (id, regency_id) for sharding (docs/SCALE.md); the ORM's identity is id.
-    __mapper_args__ = {"primary_key": [id]}
     period_kind: Mapped[str] = mapped_column(sa.String(8))
     period_start: Mapped[datetime] = mapped_column(UTCDateTime)
     period_end: Mapped[datetime] = mapped_column(UTCDateTime)

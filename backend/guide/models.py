@@ -5,11 +5,11 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.db import JSONDoc, UTCDateTime, regency_fk, utcnow
+from backend.db import JSONDoc, RegencyKeyed, UTCDateTime, regency_fk, utcnow
 from backend.extensions import db
 
 
-class GuideVersion(db.Model):
+class GuideVersion(RegencyKeyed, db.Model):
     """One published version of a regency's public guide. Never updated, never deleted: the
     newest is what the public sees, the older ones are the record of what was said when."""
     __tablename__ = "guide_versions"
@@ -19,10 +19,6 @@ class GuideVersion(db.Model):
         sa.CheckConstraint("version > 0", name="version_positive"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
-    regency_id: Mapped[int] = mapped_column(sa.ForeignKey("regencies.id"), primary_key=True)
-    # Database key (id, regency_id) for sharding (docs/SCALE.md); the ORM's identity is id.
-    __mapper_args__ = {"primary_key": [id]}
     version: Mapped[int]                    # 1, 2, 3 … per regency (0 is the built-in text)
     published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     author_id: Mapped[int]

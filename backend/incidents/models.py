@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column
 # it touches: the tables they reference are imported first.
 from backend.accounts.models import User  # noqa: F401
 from backend.devices.models import Device  # noqa: F401
-from backend.db import BigId, UTCDateTime, regency_fk, utcnow
+from backend.db import BigId, RegencyKeyed, UTCDateTime, regency_fk, utcnow
 from backend.dispatches.models import Dispatch
 from backend.extensions import db
 from backend.reports.models import LOCATION_SQL
@@ -28,7 +28,7 @@ INCIDENT_TRANSITIONS = {
 INCIDENT_STATUSES = tuple(INCIDENT_TRANSITIONS)
 PRIORITIES = (1, 2, 3)  # 1 = life-threatening
 
-class Incident(db.Model):
+class Incident(RegencyKeyed, db.Model):
     __tablename__ = "incidents"
     __table_args__ = (
         regency_fk("created_by", "users"),
@@ -46,10 +46,8 @@ class Incident(db.Model):
         sa.Index("ix_incidents_location", "location", postgresql_using="gist"),  # PostgreSQL only
     )
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    regency_id: Mapped[int] = mapped_column(sa.ForeignKey("regencies.id"), primary_key=True)
-    # Database key (id, regency_id) for sharding (docs/SCALE.md); the ORM's identity is id.
-    __mapper_args__ = {"eager_defaults": False, "primary_key": [id]}
+    __id_type__ = BigId
+    __extra_mapper_args__ = {"eager_defaults": False}
     category: Mapped[str] = mapped_column(sa.String(32))
     priority: Mapped[int] = mapped_column(default=2)
     status: Mapped[str] = mapped_column(sa.String(16), default="open")

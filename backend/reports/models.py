@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from geoalchemy2 import Geography
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
-from backend.db import BigId, UTCDateTime, regency_fk
+from backend.db import BigId, RegencyKeyed, UTCDateTime, regency_fk
 from backend.extensions import db
 
 REPORT_STATUSES = ("received", "confirmed", "rejected", "merged", "cancelled")
@@ -40,7 +40,7 @@ LOCATION_SQL = ("CASE WHEN lat IS NULL OR lon IS NULL THEN NULL ELSE "
                 "(ST_SetSRID(ST_MakePoint(lon, lat), 4326))::geography END")
 
 
-class Report(db.Model):
+class Report(RegencyKeyed, db.Model):
     __tablename__ = "reports"
     __table_args__ = (
         regency_fk("device_id", "devices"), regency_fk("incident_id", "incidents"),
@@ -59,11 +59,9 @@ class Report(db.Model):
         sa.CheckConstraint("lat IS NULL OR (lat BETWEEN -90 AND 90)", name="lat_range"),
         sa.CheckConstraint("lon IS NULL OR (lon BETWEEN -180 AND 180)", name="lon_range"),
     )
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    regency_id: Mapped[int] = mapped_column(sa.ForeignKey("regencies.id"), primary_key=True)
+    __id_type__ = BigId
     # Never fetch server-generated columns after INSERT: `location` exists only on PostgreSQL.
-    # Database key (id, regency_id) for sharding (docs/SCALE.md); the ORM's identity is id.
-    __mapper_args__ = {"eager_defaults": False, "primary_key": [id]}
+    __extra_mapper_args__ = {"eager_defaults": False}
     device_id: Mapped[int | None] = mapped_column(index=True)
     client_op_id: Mapped[str | None] = mapped_column(sa.String(36))
     category: Mapped[str] = mapped_column(sa.String(32))

@@ -4,6 +4,7 @@ Services flush, never commit: the request or job that calls them owns the transa
 """
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, fields
 from datetime import datetime
@@ -11,12 +12,16 @@ from typing import Sequence
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.types import TypeDecorator
 
+from backend.audit.models import AuditEvent
 from backend.audit.service import audit_row, record_events
 from backend.db import dialect_name, insert_ignoring_conflicts, utcnow
 from backend.devices.models import Device
 from backend.errors import InvalidTransition, NotFound
 from backend.extensions import db
+from backend.feed.models import Change
 from backend.feed.service import append_changes, change_row
 from backend.places.service import desa_place, locate, regency_areas, report_place
 from backend.sms.text import Gazetteer, parse_text
@@ -170,49 +175,74 @@ def _write_with_reports(changes: list[dict], audits: list[dict], receipts: list[
     regency = changes[0]["regency_id"]
     if any(row["regency_id"] != regency for row in (*changes, *audits, *receipts)):
         raise ValueError("one regency per batch")
-    params = {
-        "regency": regency, "c_regency": [c["regency_id"] for c in changes],
-        "c_device": [c["device_id"] for c in changes], "c_type": [c["type"] for c in changes],
-        "c_data": [json.dumps(c["data"]) for c in changes],
-        "c_at": [c["created_at"] for c in changes],
-        **{f"a_{name}": [a[name] for a in audits] for name in _AUDIT_TEXT + ("regency_id", "at",
-                                                                             "device_at")},
-        **{f"a_{name}": [None if a[name] is None else json.dumps(a[name]) for a in audits]
-           for name in ("before", "after")}}
+    params = {"regency": regency, **_unnest_params("c", Change.__table__, changes),
+              **_unnest_params("a", AuditEvent.__table__, audits)}
     if receipts:
-        params.update({f"r_{name}": [r[name] for r in receipts] for name in (
-            "regency_id", "device_id", "op_id", "op_type", "body_hash", "report_id",
-            "dispatch_id", "applied_at")})
+        params.update(_unnest_params("r", SyncOp.__table__, receipts))
     db.session.execute(_WRITE_ALL if receipts else _WRITE_NO_RECEIPTS, params)
 
 
 # The same text whatever the batch size (one array per column, unnest()): compiled once and
 # prepared by the server once, where a multi-row VALUES would compile anew for every size.
 # Every row carries its regency_id, and `u.regency_id = :regency` states the one regency of
-# the batch: the statement is routed to that regency's shard (docs/SCALE.md).
-_AUDIT_TEXT = ("actor_type", "actor_id", "action", "entity_type", "entity_id")
-_CHANGES_SQL = (
-    "INSERT INTO changes (regency_id, device_id, type, data, created_at) "
-    "SELECT * FROM unnest(CAST(:c_regency AS int8[]), CAST(:c_device AS int8[]), "
-    "CAST(:c_type AS text[]), CAST(:c_data AS jsonb[]), CAST(:c_at AS timestamptz[])) "
-    "AS u(regency_id, device_id, type, data, created_at) WHERE u.regency_id = :regency")
-_AUDIT_SQL = (
-    "INSERT INTO audit_events (regency_id, at, device_at, actor_type, actor_id, action, "
-    "entity_type, entity_id, before, after) "
-    "SELECT * FROM unnest(CAST(:a_regency_id AS int8[]), CAST(:a_at AS timestamptz[]), "
-    "CAST(:a_device_at AS timestamptz[]), "
-    + ", ".join(f"CAST(:a_{name} AS text[])" for name in _AUDIT_TEXT)
-    + ", CAST(:a_before AS jsonb[]), CAST(:a_after AS jsonb[])) AS u(regency_id, at, "
-    "device_at, actor_type, actor_id, action, entity_type, entity_id, before, after) "
-    "WHERE u.regency_id = :regency")
-_RECEIPTS_SQL = (
-    "INSERT INTO sync_ops (regency_id, device_id, op_id, op_type, body_hash, report_id, "
-    "dispatch_id, applied_at) "
-    "SELECT * FROM unnest(CAST(:r_regency_id AS int8[]), CAST(:r_device_id AS int8[]), "
-    "CAST(:r_op_id AS text[]), CAST(:r_op_type AS text[]), CAST(:r_body_hash AS text[]), "
-    "CAST(:r_report_id AS int8[]), CAST(:r_dispatch_id AS int8[]), "
-    "CAST(:r_applied_at AS timestamptz[])) AS u(regency_id, device_id, op_id, op_type, "
-    "body_hash, report_id, dispatch_id, applied_at) WHERE u.regency_id = :regency")
+# the batch: the statement is routed to that regency's shard (docs/SCALE.md). The column
+# lists and the arrays' types come from the models' tables, so the statement follows them.
+_PG = postgresql.dialect()
+
+
+@functools.cache
+def _unnest_columns(table: sa.Table) -> tuple[sa.Column, ...]:
+    """The columns an INSERT of `table` sets: all but those the database fills itself (the
+    identity, server defaults, computed columns), as the other dialects' INSERT leaves them."""
+    return tuple(c for c in table.columns
+                 if not (c.primary_key and c.autoincrement is True)
+                 and c.server_default is None and c.computed is None)
+
+
+def _array_type(column: sa.Column) -> str:
+    """The type of the array a column's values are bound as: the column's own type for
+    PostgreSQL — strings as text, because a CAST to varchar(n) would silently cut a long value
+    short where the INSERT into the column refuses it."""
+    type_ = column.type.impl if isinstance(column.type, TypeDecorator) else column.type
+    return "text" if isinstance(type_, sa.String) else type_.compile(dialect=_PG)
+
+
+def _unnest_insert(prefix: str, table: sa.Table) -> str:
+    """INSERT INTO table (...) SELECT * FROM unnest(:prefix_column arrays), one regency."""
+    names = [c.name for c in _unnest_columns(table)]
+    arrays = ", ".join(f"CAST(:{prefix}_{c.name} AS {_array_type(c)}[])"
+                       for c in _unnest_columns(table))
+    return (f"INSERT INTO {table.name} ({', '.join(names)}) SELECT * FROM unnest({arrays}) "
+            f"AS u({', '.join(names)}) WHERE u.regency_id = :regency")
+
+
+def _unnest_params(prefix: str, table: sa.Table, rows: list[dict]) -> dict:
+    """One array per column of _unnest_insert(prefix, table), from rows keyed by column name
+    (a missing key takes the column's Python default, as the ORM's INSERT would)."""
+    params = {}
+    for column in _unnest_columns(table):
+        values = [row[column.name] if column.name in row else _python_default(column)
+                  for row in rows]
+        if isinstance(column.type, sa.JSON):  # bound as text, cast to jsonb[]
+            values = [None if v is None and column.nullable else json.dumps(v) for v in values]
+        params[f"{prefix}_{column.name}"] = values
+    return params
+
+
+def _python_default(column: sa.Column):
+    default = column.default
+    if default is None:
+        return None
+    if default.is_scalar:
+        return default.arg
+    if default.is_callable:
+        return default.arg(None)
+    raise ValueError(f"{column}: no value and a default that is not Python's")
+
+
+_CHANGES_SQL = _unnest_insert("c", Change.__table__)
+_AUDIT_SQL = _unnest_insert("a", AuditEvent.__table__)
+_RECEIPTS_SQL = _unnest_insert("r", SyncOp.__table__)
 _WRITE_ALL = sa.text(f"WITH w0 AS ({_CHANGES_SQL}), w1 AS ({_AUDIT_SQL}) {_RECEIPTS_SQL}")
 _WRITE_NO_RECEIPTS = sa.text(f"WITH w0 AS ({_CHANGES_SQL}) {_AUDIT_SQL}")
 

@@ -6,7 +6,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.db import BigId, JSONDoc, UTCDateTime, regency_fk
+from backend.db import BigId, JSONDoc, RegencyKeyed, UTCDateTime, regency_fk
 from backend.extensions import db
 
 DIRECTIONS = ("in", "out")
@@ -18,7 +18,7 @@ OUT_STATUSES = ("queued", "sending", "submitted", "sent", "failed")
 KINDS = ("aml", "compact", "text", "unknown")
 
 
-class SmsMessage(db.Model):
+class SmsMessage(RegencyKeyed, db.Model):
     """One SMS, either way. Inbound rows are keyed by the gateway's own id for the message
     (gateway, gateway_id): a redelivery inserts nothing. The row is committed before the
     gateway's copy is acknowledged, so a crash in between means a redelivery, never a loss."""
@@ -32,11 +32,8 @@ class SmsMessage(db.Model):
         sa.Index("ix_sms_number_at", "number", "created_at"),
     )
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    regency_id: Mapped[int] = mapped_column(sa.ForeignKey("regencies.id"),
-                                            primary_key=True, index=True)
-    # Database key (id, regency_id) for sharding (docs/SCALE.md); the ORM's identity is id.
-    __mapper_args__ = {"primary_key": [id]}
+    __id_type__ = BigId
+    __regency_index__ = True
     direction: Mapped[str] = mapped_column(sa.String(3))
     number: Mapped[str] = mapped_column(sa.String(40))      # E.164 when it parses, else as sent
     text: Mapped[str] = mapped_column(sa.Text)
@@ -57,7 +54,7 @@ class SmsMessage(db.Model):
     report_id: Mapped[int | None] = mapped_column(BigId, index=True)
 
 
-class BlockedNumber(db.Model):
+class BlockedNumber(RegencyKeyed, db.Model):
     """A number an operator blocked (abuse). Its messages are still stored, marked blocked,
     and never forwarded; blocking and unblocking are audited."""
 
@@ -67,17 +64,13 @@ class BlockedNumber(db.Model):
         sa.UniqueConstraint("regency_id", "number", name="uq_sms_blocked"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
-    regency_id: Mapped[int] = mapped_column(sa.ForeignKey("regencies.id"), primary_key=True)
-    # Database key (id, regency_id) for sharding (docs/SCALE.md); the ORM's identity is id.
-    __mapper_args__ = {"primary_key": [id]}
     number: Mapped[str] = mapped_column(sa.String(40))
     reason: Mapped[str] = mapped_column(sa.String(300))
     blocked_by: Mapped[int]
     blocked_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class AmlFix(db.Model):
+class AmlFix(RegencyKeyed, db.Model):
     """An Advanced Mobile Location fix (backend/sms/aml.py) for a 112 voice call: attached to
     the caller's call report (`report_id`), or held (report_id NULL) until an operator creates
     one for that number within AML_MATCH_WINDOW_MIN. SUPPLEMENTAL: it never changes the
@@ -91,10 +84,7 @@ class AmlFix(db.Model):
         sa.Index("ix_aml_number_at", "regency_id", "number", "received_at"),
     )
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    regency_id: Mapped[int] = mapped_column(sa.ForeignKey("regencies.id"), primary_key=True)
-    # Database key (id, regency_id) for sharding (docs/SCALE.md); the ORM's identity is id.
-    __mapper_args__ = {"primary_key": [id]}
+    __id_type__ = BigId
     report_id: Mapped[int | None] = mapped_column(BigId, index=True)
     sms_id: Mapped[int | None] = mapped_column(BigId)
     number: Mapped[str] = mapped_column(sa.String(40))      # the caller's, E.164

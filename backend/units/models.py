@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from geoalchemy2 import Geography
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
-from backend.db import UTCDateTime, utcnow
+from backend.db import RegencyKeyed, UTCDateTime, utcnow
 from backend.extensions import db
 from backend.reports.models import LOCATION_SQL
 
@@ -47,7 +47,7 @@ class Agency(db.Model):
     is_demo: Mapped[bool] = mapped_column(default=False)
 
 
-class Unit(db.Model):
+class Unit(RegencyKeyed, db.Model):
     """A crew with a vehicle at a post; the recommendation ranks these."""
 
     __tablename__ = "units"
@@ -57,10 +57,7 @@ class Unit(db.Model):
         sa.Index("ix_units_fix_location", "fix_location", postgresql_using="gist"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
-    regency_id: Mapped[int] = mapped_column(sa.ForeignKey("regencies.id"), primary_key=True)
-    # Database key (id, regency_id) for sharding (docs/SCALE.md); the ORM's identity is id.
-    __mapper_args__ = {"eager_defaults": False, "primary_key": [id]}
+    __extra_mapper_args__ = {"eager_defaults": False}
     agency_id: Mapped[int] = mapped_column(sa.ForeignKey("agencies.id"), index=True)
     name: Mapped[str] = mapped_column(sa.String(120))
     call_sign: Mapped[str] = mapped_column(sa.String(40))

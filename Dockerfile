@@ -34,7 +34,7 @@ COPY gunicorn.conf.py gunicorn.feed.conf.py wsgi.py ./
 # embedded database, the AML spool) is the app's to write. Console translations: the .po
 # catalogues are the source; the .mo files are built here.
 RUN pip install -c constraints.txt -e . && pybabel -q compile -d api/translations \
-    && mkdir -p /app/instance/aml_spool && chown -R siaga /app/instance \
+    && mkdir -p /app/instance/aml_spool && chown siaga /app/instance /app/instance/aml_spool \
     && chmod 0700 /app/instance
 
 USER siaga

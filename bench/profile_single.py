@@ -97,12 +97,32 @@ def main():
           f"{trips['commit'] / per:.2f} commits")
     if args.plain:
         return
+    by_package(pstats.Stats(profile), per)
     out = io.StringIO()
     pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(args.top)
     print(out.getvalue())
     out = io.StringIO()
     pstats.Stats(profile, stream=out).sort_stats("tottime").print_stats(25)
     print(out.getvalue())
+
+
+def by_package(stats: pstats.Stats, per: int) -> None:
+    """Own time (tottime) per request summed by package: where the Python time goes."""
+    totals: dict[str, float] = {}
+    for (path, _line, _name), row in stats.stats.items():
+        tottime = row[2]
+        if "site-packages/" in path:
+            key = path.split("site-packages/")[1].split("/")[0].split(".")[0]
+        elif path.startswith("~") or path.startswith("<"):
+            key = "builtins"
+        elif "/work/" in path or "/backend/" in path or "/sync/" in path or "/api/" in path:
+            key = "siaga: " + path.rsplit("/", 2)[-2]
+        else:
+            key = "stdlib"
+        totals[key] = totals.get(key, 0.0) + tottime
+    print("own time per request by package (profiler on):")
+    for key, value in sorted(totals.items(), key=lambda kv: -kv[1])[:16]:
+        print(f"  {key:32s} {1000 * value / per:7.3f} ms")
 
 
 if __name__ == "__main__":

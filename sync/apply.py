@@ -18,6 +18,7 @@ in sync.ops; this module only runs it.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 
@@ -29,6 +30,7 @@ from backend.db import utcnow
 from backend.devices.models import Device
 from backend.errors import ApiError
 from backend.extensions import db
+from backend.feed.service import ChangesQuery
 from backend.reports.models import format_ref
 from backend.reports.service import create_reports, flood_flags
 from backend.sms.intake import SMS_RECEIPT, note_from_app_copy
@@ -117,41 +119,50 @@ class Pull:
     statement as the batch's op receipts — one round trip instead of two; apply_ops puts
     its rows, in (txid, seq) order, in `rows` before it writes anything."""
 
-    query: sa.Select
+    query: ChangesQuery
     rows: list | None = None
 
 
 _RECEIPT_COLUMNS = ("op_id", "op_type", "body_hash", "report_id", "dispatch_id")
 
 
-def _receipts_of(device: Device, op_ids: list[str]) -> tuple:
-    # The regency too: the read stays on the regency's shard (docs/SCALE.md).
-    return (_receipts.c.regency_id == device.regency_id, _receipts.c.device_id == device.id,
-            _receipts.c.op_id.in_(op_ids))
-
-
-def _receipts_query(device: Device, op_ids: list[str]) -> sa.Select:
+@functools.cache
+def _receipts_select() -> sa.Select:
+    # The regency too: the read stays on the regency's shard (docs/SCALE.md). Built once,
+    # values bound at execution (:regency_id, :device_id, :op_ids).
     return sa.select(*(_receipts.c[name] for name in _RECEIPT_COLUMNS)).where(
-        *_receipts_of(device, op_ids))
+        _receipts.c.regency_id == sa.bindparam("regency_id", type_=sa.Integer),
+        _receipts.c.device_id == sa.bindparam("device_id", type_=sa.Integer),
+        _receipts.c.op_id.in_(sa.bindparam("op_ids", expanding=True)))
+
+
+@functools.cache
+def _pull_and_receipts_select(changes: sa.Select) -> sa.CompoundSelect:
+    """The device's changes (`changes`, whose :regency_id and :device_id are the device's)
+    and its receipts in one UNION ALL, each row marked by is_change. Built once per select."""
+    page = changes.subquery()
+    receipts = _receipts_select().subquery()
+    typed_null = lambda column: sa.cast(sa.null(), column.type)  # noqa: E731
+    return sa.union_all(
+        sa.select(sa.literal(True).label("is_change"), *page.c,
+                  *(typed_null(receipts.c[n]).label(n) for n in _RECEIPT_COLUMNS)),
+        sa.select(sa.literal(False), *(typed_null(c).label(c.name) for c in page.c),
+                  *(receipts.c[n] for n in _RECEIPT_COLUMNS)))
 
 
 def _load_receipts(device: Device, op_ids: list[str], pull: Pull | None = None) -> dict:
     if pull is not None and not op_ids:
-        pull.rows = db.session.execute(pull.query).all()
+        pull.rows = db.session.execute(pull.query.statement, pull.query.params).all()
         return {}
     if not op_ids:
         return {}
+    params = {"regency_id": device.regency_id, "device_id": device.id, "op_ids": op_ids}
     if pull is None:
-        return {row.op_id: row for row in db.session.execute(_receipts_query(device, op_ids))}
-    changes = pull.query.subquery()
-    typed_null = lambda column: sa.cast(sa.null(), column.type)  # noqa: E731
-    both = sa.union_all(
-        sa.select(sa.literal(True).label("is_change"), *changes.c,
-                  *(typed_null(_receipts.c[n]).label(n) for n in _RECEIPT_COLUMNS)),
-        sa.select(sa.literal(False), *(typed_null(c).label(c.name) for c in changes.c),
-                  *(_receipts.c[n] for n in _RECEIPT_COLUMNS))
-        .where(*_receipts_of(device, op_ids)))
-    rows = db.session.execute(both).all()
+        return {row.op_id: row for row in db.session.execute(_receipts_select(), params)}
+    if pull.query.params.get("device_id") != device.id:
+        raise ValueError("a sync pull reads the device's own changes")
+    rows = db.session.execute(_pull_and_receipts_select(pull.query.statement),
+                              {**pull.query.params, **params}).all()
     pull.rows = sorted((row for row in rows if row.is_change), key=lambda r: (r.txid, r.seq))
     return {row.op_id: row for row in rows if not row.is_change}
 

@@ -13,6 +13,7 @@ commit order; the horizon is not needed. The dialect only swaps that one express
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -58,23 +59,44 @@ def append_changes(rows: list[dict]) -> None:
         db.session.execute(sa.insert(Change.__table__), rows)
 
 
-def _horizon():
-    if dialect_name() == "postgresql":
+def _horizon(dialect: str):
+    if dialect == "postgresql":
         return Change.txid < sa.text("pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
     return sa.true()
 
 
-def changes_query(*, cursor: Cursor, limit: int, regency_id: int,
-                  device_id: int | None = None) -> sa.Select:
-    """The select behind read_changes() (to run it in one statement with another read)."""
-    audience = Change.regency_id == regency_id
-    if device_id is not None:
-        audience = sa.and_(Change.device_id == device_id, audience)
+@dataclass(frozen=True)
+class ChangesQuery:
+    """read_changes()'s select and its values (to run it in one statement with another
+    read). The select is built once per dialect and audience with every value a bind
+    parameter, so SQLAlchemy neither rebuilds it nor re-derives its cache key per request."""
+
+    statement: sa.Select
+    params: dict
+
+
+@functools.cache
+def _changes_select(dialect: str, for_device: bool) -> sa.Select:
+    audience = Change.regency_id == sa.bindparam("regency_id", type_=sa.Integer)
+    if for_device:
+        audience = sa.and_(Change.device_id == sa.bindparam("device_id", type_=sa.Integer),
+                           audience)
+    after = sa.tuple_(sa.bindparam("txid", type_=sa.BigInteger),
+                      sa.bindparam("seq", type_=sa.BigInteger))
     return (sa.select(Change.seq, Change.txid, Change.type, Change.data, Change.created_at)
-            .where(audience, sa.tuple_(Change.txid, Change.seq) > (cursor.txid, cursor.seq),
-                   _horizon())
+            .where(audience, sa.tuple_(Change.txid, Change.seq) > after, _horizon(dialect))
             .order_by(Change.txid, Change.seq)
-            .limit(limit + 1))
+            .limit(sa.bindparam("limit", type_=sa.Integer)))
+
+
+def changes_query(*, cursor: Cursor, limit: int, regency_id: int,
+                  device_id: int | None = None) -> ChangesQuery:
+    """The select behind read_changes() with its values."""
+    params = {"regency_id": regency_id, "txid": cursor.txid, "seq": cursor.seq,
+              "limit": limit + 1}
+    if device_id is not None:
+        params["device_id"] = device_id
+    return ChangesQuery(_changes_select(dialect_name(), device_id is not None), params)
 
 
 def page_of_changes(rows: list, *, cursor: Cursor, limit: int) -> tuple[list, Cursor, bool]:
@@ -94,14 +116,14 @@ def read_changes(*, cursor: Cursor, limit: int, regency_id: int,
 
     Changes are rows with seq, txid, type, data and created_at (read-only, not ORM objects).
     """
-    rows = db.session.execute(changes_query(cursor=cursor, limit=limit, device_id=device_id,
-                                            regency_id=regency_id)).all()
+    query = changes_query(cursor=cursor, limit=limit, device_id=device_id, regency_id=regency_id)
+    rows = db.session.execute(query.statement, query.params).all()
     return page_of_changes(rows, cursor=cursor, limit=limit)
 
 
 def feed_head(*, regency_id: int) -> Cursor:
     """The cursor just after the newest change a reader may see now (start of a live feed)."""
     row = db.session.execute(
-        sa.select(Change.txid, Change.seq).where(Change.regency_id == regency_id, _horizon())
+        sa.select(Change.txid, Change.seq).where(Change.regency_id == regency_id, _horizon(dialect_name()))
         .order_by(Change.txid.desc(), Change.seq.desc()).limit(1)).first()
     return Cursor(row.txid, row.seq) if row else Cursor()

@@ -48,13 +48,13 @@ def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat()
 
 
-def sos_body(cursor: str | None) -> dict:
+def sos_body(cursor: str | None, batch: int = 1) -> dict:
     return {"protocol": 1, "device_time": now_iso(), "cursor": cursor, "ops": [{
         "id": str(uuid.uuid4()), "type": "report.create", "at": now_iso(),
         "data": {"category": "fire", "note": "rumah terbakar dekat masjid",
                  "location": {"lat": -2.9 + random.random() * 0.3,
                               "lon": 103.7 + random.random() * 0.3,
-                              "accuracy_m": 12, "source": "gps"}}}]}
+                              "accuracy_m": 12, "source": "gps"}}} for _ in range(batch)]}
 
 
 # ---------------------------------------------------------------- servers

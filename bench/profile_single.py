@@ -29,6 +29,7 @@ def main():
     parser.add_argument("--devices", type=int, default=64)
     parser.add_argument("--sqlite", action="store_true")
     parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--batch", type=int, default=1, help="reports per request")
     parser.add_argument("--plain", action="store_true",
                         help="no profiler: CPU and wall per request only")
     args = parser.parse_args()
@@ -56,7 +57,7 @@ def main():
 
     def one(i):
         key = keys[i % len(keys)]
-        body = gzip.compress(json.dumps(sos_body(cursors.get(key))).encode())
+        body = gzip.compress(json.dumps(sos_body(cursors.get(key), args.batch)).encode())
         reply = client.post("/v1/sync", data=body, headers={
             "Authorization": f"Bearer {key}", "Content-Type": "application/json",
             "Content-Encoding": "gzip"})
@@ -88,7 +89,8 @@ def main():
     sa.event.remove(engine, "before_cursor_execute", count)
     per = args.requests
     kinds = {k: statements.count(k) / per for k in sorted(set(statements))}
-    print(f"\n{app.config['SQLALCHEMY_DATABASE_URI'].split(':')[0]}: {per} single-SOS syncs in "
+    print(f"\n{app.config['SQLALCHEMY_DATABASE_URI'].split(':')[0]}: {per} syncs of "
+          f"{args.batch} SOS in "
           f"process: CPU {1000 * cpu / per:.2f} ms/request, wall {1000 * wall / per:.2f} "
           f"ms/request" + ("" if args.plain else " (profiler on: read the ratios, not the "
                            "absolute time)"))

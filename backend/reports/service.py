@@ -160,10 +160,11 @@ def create_reports(*, regency_id: int, reports: Sequence[NewReport],
 def _insert_device_reports(regency_id: int, rows: list[dict]) -> dict[str, int]:
     """Insert a device's reports, skipping any whose (device, op id) is stored already;
     return {op id: new id} of those inserted. Core, not ORM: the hottest insert. On
-    PostgreSQL a fixed text over unnest() (compiled and prepared once whatever the batch —
-    SQLAlchemy 2.0 cannot cache an INSERT … ON CONFLICT and compiled it on every request)."""
+    PostgreSQL a fixed text over json_to_recordset() (compiled and prepared once whatever
+    the batch; SQLAlchemy 2.0 cannot cache an INSERT … ON CONFLICT and compiled it anew on
+    every request)."""
     if dialect_name() == "postgresql":
-        params = {"regency": regency_id, **_unnest_params("p", Report.__table__, rows)}
+        params = {"regency": regency_id, "p": _recordset(Report.__table__, rows)}
         return dict(db.session.execute(_REPORTS_SQL, params).all())
     table = Report.__table__
     stmt = insert_ignoring_conflicts(table, "device_id", "client_op_id", "regency_id").returning(
@@ -186,23 +187,25 @@ def _write_with_reports(changes: list[dict], audits: list[dict], receipts: list[
     regency = changes[0]["regency_id"]
     if any(row["regency_id"] != regency for row in (*changes, *audits, *receipts)):
         raise ValueError("one regency per batch")
-    params = {"regency": regency, **_unnest_params("c", Change.__table__, changes),
-              **_unnest_params("a", AuditEvent.__table__, audits)}
+    params = {"regency": regency, "c": _recordset(Change.__table__, changes),
+              "a": _recordset(AuditEvent.__table__, audits)}
     if receipts:
-        params.update(_unnest_params("r", SyncOp.__table__, receipts))
+        params["r"] = _recordset(SyncOp.__table__, receipts)
     db.session.execute(_WRITE_ALL if receipts else _WRITE_NO_RECEIPTS, params)
 
 
-# The same text whatever the batch size (one array per column, unnest()): compiled once and
-# prepared by the server once, where a multi-row VALUES would compile anew for every size.
-# Every row carries its regency_id, and `u.regency_id = :regency` states the one regency of
-# the batch: the statement is routed to that regency's shard (docs/SCALE.md). The column
-# lists and the arrays' types come from the models' tables, so the statement follows them.
+# The same text whatever the batch size: the rows travel as ONE JSON parameter, unpacked by
+# json_to_recordset() (a list of one array per column cost psycopg more than the rest of the
+# request), so the statement is compiled once and prepared by the server once, where a
+# multi-row VALUES would compile anew for every size. Every row carries its regency_id, and
+# `u.regency_id = :regency` states the one regency of the batch: the statement is routed to
+# that regency's shard (docs/SCALE.md). The column lists and their types come from the
+# models' tables, so the statement follows them.
 _PG = postgresql.dialect()
 
 
 @functools.cache
-def _unnest_columns(table: sa.Table) -> tuple[sa.Column, ...]:
+def _insert_columns(table: sa.Table) -> tuple[sa.Column, ...]:
     """The columns an INSERT of `table` sets: all but those the database fills itself (the
     identity, computed columns, server defaults with no Python default), as the other
     dialects' INSERT leaves them."""
@@ -211,34 +214,36 @@ def _unnest_columns(table: sa.Table) -> tuple[sa.Column, ...]:
                  and (c.server_default is None or c.default is not None))
 
 
-def _array_type(column: sa.Column) -> str:
-    """The type of the array a column's values are bound as: the column's own type for
-    PostgreSQL — strings as text, because a CAST to varchar(n) would silently cut a long value
-    short where the INSERT into the column refuses it."""
+def _record_type(column: sa.Column) -> str:
+    """A column's type in the record definition: its own type for PostgreSQL — strings as
+    text, because a CAST to varchar(n) would silently cut a long value short where the
+    INSERT into the column refuses it."""
     type_ = column.type.impl if isinstance(column.type, TypeDecorator) else column.type
     return "text" if isinstance(type_, sa.String) else type_.compile(dialect=_PG)
 
 
-def _unnest_insert(prefix: str, table: sa.Table) -> str:
-    """INSERT INTO table (...) SELECT * FROM unnest(:prefix_column arrays), one regency."""
-    names = [c.name for c in _unnest_columns(table)]
-    arrays = ", ".join(f"CAST(:{prefix}_{c.name} AS {_array_type(c)}[])"
-                       for c in _unnest_columns(table))
-    return (f"INSERT INTO {table.name} ({', '.join(names)}) SELECT * FROM unnest({arrays}) "
-            f"AS u({', '.join(names)}) WHERE u.regency_id = :regency")
+def _recordset_insert(param: str, table: sa.Table) -> str:
+    """INSERT INTO table (...) SELECT * FROM json_to_recordset(:param), one regency."""
+    columns = _insert_columns(table)
+    names = ", ".join(c.name for c in columns)
+    record = ", ".join(f"{c.name} {_record_type(c)}" for c in columns)
+    return (f"INSERT INTO {table.name} ({names}) SELECT {names} FROM json_to_recordset("
+            f"CAST(:{param} AS json)) AS u({record}) WHERE u.regency_id = :regency")
 
 
-def _unnest_params(prefix: str, table: sa.Table, rows: list[dict]) -> dict:
-    """One array per column of _unnest_insert(prefix, table), from rows keyed by column name
-    (a missing key takes the column's Python default, as the ORM's INSERT would)."""
-    params = {}
-    for column in _unnest_columns(table):
-        values = [row[column.name] if column.name in row else _python_default(column)
-                  for row in rows]
-        if isinstance(column.type, sa.JSON):  # bound as text, cast to jsonb[]
-            values = [None if v is None and column.nullable else json.dumps(v) for v in values]
-        params[f"{prefix}_{column.name}"] = values
-    return params
+def _recordset(table: sa.Table, rows: list[dict]) -> str:
+    """The JSON of _recordset_insert's parameter, from rows keyed by column name (a missing
+    key takes the column's Python default, as the ORM's INSERT would)."""
+    columns = _insert_columns(table)
+    return json.dumps([{c.name: row[c.name] if c.name in row else _python_default(c)
+                        for c in columns} for row in rows],
+                      default=_json_value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _json_value(value):
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not a column value")
 
 
 def _python_default(column: sa.Column):
@@ -252,11 +257,11 @@ def _python_default(column: sa.Column):
     raise ValueError(f"{column}: no value and a default that is not Python's")
 
 
-_REPORTS_SQL = sa.text(_unnest_insert("p", Report.__table__) + " ON CONFLICT (device_id, "
+_REPORTS_SQL = sa.text(_recordset_insert("p", Report.__table__) + " ON CONFLICT (device_id, "
                        "client_op_id, regency_id) DO NOTHING RETURNING client_op_id, id")
-_CHANGES_SQL = _unnest_insert("c", Change.__table__)
-_AUDIT_SQL = _unnest_insert("a", AuditEvent.__table__)
-_RECEIPTS_SQL = _unnest_insert("r", SyncOp.__table__)
+_CHANGES_SQL = _recordset_insert("c", Change.__table__)
+_AUDIT_SQL = _recordset_insert("a", AuditEvent.__table__)
+_RECEIPTS_SQL = _recordset_insert("r", SyncOp.__table__)
 _WRITE_ALL = sa.text(f"WITH w0 AS ({_CHANGES_SQL}), w1 AS ({_AUDIT_SQL}) {_RECEIPTS_SQL}")
 _WRITE_NO_RECEIPTS = sa.text(f"WITH w0 AS ({_CHANGES_SQL}) {_AUDIT_SQL}")
 

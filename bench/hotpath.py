@@ -27,6 +27,7 @@ import gzip
 import json
 import os
 import random
+import resource
 import socket
 import subprocess
 import sys
@@ -103,10 +104,39 @@ def register(port: int, count: int) -> list[str]:
 
 # ---------------------------------------------------------------- closed loop: wrk
 
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds() -> dict[str, float]:
+    """CPU seconds used so far by the gunicorn processes (master and workers) and the
+    PostgreSQL processes of this machine, from /proc; the load generator is counted apart
+    (resource.RUSAGE_CHILDREN around it)."""
+    totals = {"server": 0.0, "postgres": 0.0}
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                stat = f.read()
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmdline = f.read()
+        except OSError:  # gone meanwhile
+            continue
+        name = stat[stat.index("(") + 1:stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2:].split()
+        used = (int(fields[11]) + int(fields[12])) / _TICK  # utime + stime
+        if name == "postgres" or cmdline.startswith(b"postgres"):
+            totals["postgres"] += used
+        elif b"gunicorn" in cmdline:
+            totals["server"] += used
+    return totals
+
+
 def wrk(port: int, script: str, path: str, args, keys_file: str | None = None,
         seconds: float | None = None) -> dict:
     n = args.connections
     env = {**os.environ, "SIAGA_THREADS": str(n), "SIAGA_KEYS": keys_file or ""}
+    before, children = cpu_seconds(), resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run(
         ["wrk", "-t", str(n), "-c", str(n), "-d", f"{int(seconds or args.seconds)}s",
          "--timeout", "30s", "-s", os.path.join(ROOT, "bench", script),
@@ -115,10 +145,14 @@ def wrk(port: int, script: str, path: str, args, keys_file: str | None = None,
     line = next(x for x in out.splitlines() if x.startswith("SIAGA_RESULT"))
     requests, duration_us, bad_status, socket_errors, p50, p95, p99, worst, applied, other = (
         float(v) for v in line.split()[1:])
+    after, done = cpu_seconds(), resource.getrusage(resource.RUSAGE_CHILDREN)
+    generator = (done.ru_utime + done.ru_stime) - (children.ru_utime + children.ru_stime)
+    per_request = {k: 1000 * (after[k] - before[k]) / requests for k in before}
+    per_request["generator"] = 1000 * generator / requests
     return {"rps": requests / (duration_us / 1e6), "requests": int(requests),
             "p50_ms": p50, "p95_ms": p95, "p99_ms": p99, "max_ms": worst,
             "errors": int(bad_status + socket_errors), "applied": int(applied),
-            "not_applied": int(other)}
+            "not_applied": int(other), "cpu_ms": per_request}
 
 
 # ---------------------------------------------------------------- open loop: fixed rate
@@ -333,6 +367,18 @@ def report(results: dict, args) -> None:
               f"p50 {r['p50_ms']:.1f} ms, p95 {r['p95_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms, "
               f"max {r['max_ms']:.1f} ms, errors {r['errors']} (latency from the intended "
               f"start: no coordinated omission)")
+    print("CPU per request (ms; server = gunicorn master and workers, generator = wrk):")
+    for name, r in rows:
+        cpu = r["cpu_ms"]
+        print(f"  {name:32} server {cpu['server']:5.2f}  PostgreSQL {cpu['postgres']:5.2f}  "
+              f"generator {cpu['generator']:5.2f}  total {sum(cpu.values()):5.2f}")
+    cores, pg = os.cpu_count() or 1, single["cpu_ms"]["postgres"] + \
+        single["cpu_ms"]["generator"]
+    if pg > 0:
+        print(f"ceiling: PostgreSQL and the load generator alone use {pg:.2f} ms of CPU per "
+              f"single SOS, so on {cores} cores even an application that cost nothing would "
+              f"serve at most {1000 * cores / pg:.0f} req/s = "
+              f"{1000 * cores / pg / echo['rps']:.2f} x echo")
     print(f"single / echo = {single['rps'] / echo['rps']:.2f} (goal ≥ {GOAL_RATIO:.2f}); "
           f"p99 at half the goal load = {results['fixed_goal']['p99_ms']:.1f} ms (goal ≤ 50)")
     w = results["wire"]

@@ -70,10 +70,18 @@ def main():
     with app.app_context():
         engine = db.engine
 
+    timings: dict[str, list[float]] = {}
+
     def count(conn, cursor, statement, *rest):
         statements.append(statement.split()[0].upper() if statement.strip() else "?")
+        conn.info["siaga.started"] = time.perf_counter()
+
+    def timed(conn, cursor, statement, *rest):
+        label = " ".join(statement.split()[:4])[:48]
+        timings.setdefault(label, []).append(time.perf_counter() - conn.info["siaga.started"])
 
     sa.event.listen(engine, "before_cursor_execute", count)
+    sa.event.listen(engine, "after_cursor_execute", timed)
     trips = {"begin": 0, "commit": 0}
     sa.event.listen(engine, "begin", lambda c: trips.__setitem__("begin", trips["begin"] + 1))
     sa.event.listen(engine, "commit", lambda c: trips.__setitem__("commit",
@@ -87,6 +95,7 @@ def main():
     profile.disable()
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
     sa.event.remove(engine, "before_cursor_execute", count)
+    sa.event.remove(engine, "after_cursor_execute", timed)
     per = args.requests
     kinds = {k: statements.count(k) / per for k in sorted(set(statements))}
     print(f"\n{app.config['SQLALCHEMY_DATABASE_URI'].split(':')[0]}: {per} syncs of "
@@ -97,6 +106,9 @@ def main():
     print(f"statements per request: {len(statements) / per:.2f} "
           f"({', '.join(f'{k} {v:.2f}' for k, v in kinds.items())}); transactions: "
           f"{trips['commit'] / per:.2f} commits")
+    print("statement wall time, mean per request (client side: send, server, fetch):")
+    for label, values in sorted(timings.items(), key=lambda kv: -sum(kv[1])):
+        print(f"  {1000 * sum(values) / per:7.3f} ms  {label}")
     if args.plain:
         return
     by_package(pstats.Stats(profile), per)

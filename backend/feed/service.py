@@ -124,6 +124,7 @@ def read_changes(*, cursor: Cursor, limit: int, regency_id: int,
 def feed_head(*, regency_id: int) -> Cursor:
     """The cursor just after the newest change a reader may see now (start of a live feed)."""
     row = db.session.execute(
-        sa.select(Change.txid, Change.seq).where(Change.regency_id == regency_id, _horizon(dialect_name()))
+        sa.select(Change.txid, Change.seq)
+        .where(Change.regency_id == regency_id, _horizon(dialect_name()))
         .order_by(Change.txid.desc(), Change.seq.desc()).limit(1)).first()
     return Cursor(row.txid, row.seq) if row else Cursor()

@@ -269,9 +269,12 @@ def main():
             rows[f"raw SQL, batch {batch}"] = run("raw", device_ids, batch)
             rows[f"HTTP /v1/sync, batch {batch}"] = run("http", keys, batch)
         with_desa, without = [], []
-        for _ in range(args.rounds):  # alternate, so drift on a shared machine hits both
-            without.append(run("http", keys, 20, args.port + 1))
-            with_desa.append(run("http", keys, 20))
+        # Alternate in ABBA order, so drift on a shared machine (and the database growing,
+        # autovacuum, checkpoints) hits both alike: the second of a pair always ran slower.
+        for round_ in range(args.rounds):
+            pair = [(without, args.port + 1), (with_desa, args.port)]
+            for results, port in pair if round_ % 2 == 0 else reversed(pair):
+                results.append(run("http", keys, 20, port))
         with psycopg.connect(dsn) as conn:
             placed = conn.execute("SELECT count(*) FILTER (WHERE desa_code IS NOT NULL), "
                                   "count(*) FILTER (WHERE place_distance_m > 0), count(*) "

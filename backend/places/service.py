@@ -3,7 +3,8 @@
 One behaviour, two drivers (ARCHITECTURE "Profiles"):
 
 * PostgreSQL: `ST_Covers` on `areas.geom` (GiST index) for a whole batch of points in ONE
-  statement (arrays unnested WITH ORDINALITY + LATERAL); a point in no desa takes the nearest
+  statement (arrays unnested WITH ORDINALITY + LATERAL, in the function locate_points(),
+  migration 0016, on a generic plan); a point in no desa takes the nearest
   desa within PLACE_TOLERANCE_M, measured as a great-circle distance in metres
   (`ST_Distance(geography, geography, false)`: on the sphere, not the spheroid, so that
   both drivers use the same metric).
@@ -398,34 +399,12 @@ def locate(regency_id: int, points: list[tuple[float | None, float | None] | Non
     return result
 
 
-# `regency_id + 0` and `level || ''` keep the planner off ix_areas_regency_level: with one
-# regency that index matches every desa and ST_Covers would run on all of them per point;
-# the GiST index on geom finds the one or two candidates whatever the table holds.
-LOCATE_SQL = sa.text("""
-WITH pts AS (
-  SELECT t.i, t.lat, ST_SetSRID(ST_MakePoint(t.lon, t.lat), 4326) AS g
-  FROM unnest(CAST(:lats AS float8[]), CAST(:lons AS float8[])) WITH ORDINALITY AS t(lat, lon, i)
-)
-SELECT pts.i, hit.code, hit.name, hit.parent_code, k.name AS kecamatan, hit.d,
-       (SELECT EXISTS (SELECT 1 FROM areas WHERE regency_id = :regency AND level = 'desa'))
-         AS has_desa
-FROM pts
-LEFT JOIN LATERAL (
-  (SELECT a.code, a.name, a.parent_code, 0.0::float8 AS d FROM areas a
-   WHERE ST_Covers(a.geom, pts.g) AND a.regency_id + 0 = :regency AND a.level || '' = 'desa'
-   ORDER BY a.code LIMIT 1)
-  UNION ALL
-  (SELECT a.code, a.name, a.parent_code,
-          ST_Distance(a.geom::geography, pts.g::geography, false) AS d FROM areas a
-   WHERE a.regency_id + 0 = :regency AND a.level || '' = 'desa'
-     AND a.geom && ST_Expand(pts.g, :tol / 110000.0 / greatest(cos(radians(pts.lat)), 0.05))
-     AND ST_DWithin(a.geom::geography, pts.g::geography, :tol, false)
-   ORDER BY d, a.code LIMIT 1)
-  LIMIT 1
-) hit ON true
-LEFT JOIN areas k ON k.code = hit.parent_code
-ORDER BY pts.i
-""")
+# One statement for the whole batch: the query lives in the PL/pgSQL function
+# locate_points() (migration 0016_locate_points), which runs it on a generic plan — as a
+# prepared statement of its own PostgreSQL re-planned it on every call, 2/3 of its cost.
+LOCATE_SQL = sa.text("SELECT i, code, name, parent_code, kecamatan, d, has_desa FROM "
+                     "locate_points(:regency, CAST(:lats AS float8[]), "
+                     "CAST(:lons AS float8[]), :tol)")
 
 
 def _locate_postgis(regency_id: int, lats: list[float], lons: list[float]) -> list[Place]:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from collections import defaultdict
 
 import pytest
@@ -222,9 +223,22 @@ def test_locate_query_uses_the_gist_index(app):
                now()
         FROM generate_series(1, 5000) AS i"""), {"other": _regency("1607").id})
     db.session.execute(sa.text("ANALYZE areas"))
-    plan = db.session.execute(sa.text("EXPLAIN (FORMAT JSON) " + places.LOCATE_SQL.text), {
-        "lats": [SERASAN_JAYA[0]] * 20, "lons": [SERASAN_JAYA[1]] * 20,
-        "regency": regency.id, "tol": 1000.0}).scalar_one()
+    # The plan locate_points() runs: its body's query, prepared, on the generic plan its
+    # SET clause forces (migration 0016_locate_points).
+    source, config = db.session.execute(sa.text(
+        "SELECT prosrc, proconfig FROM pg_proc WHERE proname = 'locate_points'")).one()
+    assert config == ["plan_cache_mode=force_generic_plan"]
+    query = re.search(r"RETURN QUERY(.*);\s*END", source, re.S).group(1)
+    for n, name in enumerate(("p_regency", "p_lats", "p_lons", "p_tol"), start=1):
+        query = re.sub(rf"\b{name}\b", f"${n}", query)
+    db.session.execute(sa.text("SET LOCAL plan_cache_mode = force_generic_plan"))
+    db.session.execute(sa.text(
+        "PREPARE locate_plan(integer, float8[], float8[], float8) AS " + query))
+    lats, lons = (", ".join([repr(float(x))] * 20) for x in SERASAN_JAYA)
+    plan = db.session.execute(sa.text(  # EXPLAIN EXECUTE takes literals, not parameters
+        f"EXPLAIN (FORMAT JSON) EXECUTE locate_plan({int(regency.id)}, "
+        f"ARRAY[{lats}]::float8[], ARRAY[{lons}]::float8[], 1000.0)")).scalar_one()
+    db.session.execute(sa.text("DEALLOCATE locate_plan"))
     assert "ix_areas_geom" in json.dumps(plan), json.dumps(plan, indent=1)
     db.session.rollback()
 

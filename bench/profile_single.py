@@ -30,6 +30,7 @@ def main():
     parser.add_argument("--sqlite", action="store_true")
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--batch", type=int, default=1, help="reports per request")
+    parser.add_argument("--dump", metavar="FILE", help="also write the profile (pstats) here")
     parser.add_argument("--plain", action="store_true",
                         help="no profiler: CPU and wall per request only")
     args = parser.parse_args()
@@ -111,6 +112,8 @@ def main():
         print(f"  {1000 * sum(values) / per:7.3f} ms  {label}")
     if args.plain:
         return
+    if args.dump:
+        profile.dump_stats(args.dump)
     by_package(pstats.Stats(profile), per)
     out = io.StringIO()
     pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(args.top)

@@ -5,6 +5,10 @@ An AML SMS usually arrives seconds after the call starts, before the operator ha
 call report: it is then held (report_id NULL) and attached when a call report for that
 number is created within AML_MATCH_WINDOW_MIN. One that arrives after the report is attached
 at once to the newest call report of that number received within the window.
+
+Each attachment tells the console: a `report.aml` change on the live feed (operators only, no
+phone reads it) naming the report and its incident, so the inbox's open report and the
+incident's page show the new fix without a reload.
 """
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ from backend.audit.service import record_event
 from backend.db import utcnow
 from backend.errors import InvalidTransition
 from backend.extensions import db
+from backend.feed.service import append_changes, change_row
 from backend.places.service import locate
 from backend.reports.models import Report
 from backend.sms.models import AmlFix, SmsMessage
@@ -48,8 +53,16 @@ def take_aml(message: SmsMessage) -> str:
         db.session.flush()
         return "held"
     fix.report_id = message.report_id = report.id
+    _announce(report)
     db.session.flush()
     return "attached"
+
+
+def _announce(report: Report) -> None:
+    """The console's `report.aml` change: the report has a new AML fix (shown, not applied)."""
+    incident = report.incident
+    append_changes([change_row(regency_id=report.regency_id, type="report.aml", data={
+        "report": report.ref, "incident": incident.number if incident is not None else None})])
 
 
 def _time(iso: str | None) -> datetime | None:
@@ -87,6 +100,8 @@ def attach_held(report: Report) -> int:
             db.session.execute(sa.update(SmsMessage).where(SmsMessage.id == fix.sms_id)
                                .values(report_id=report.id)
                                .execution_options(synchronize_session=False))
+    if held:
+        _announce(report)
     db.session.flush()
     return len(held)
 

@@ -91,3 +91,58 @@ def test_incident_page_shows_the_aml_circle_and_accepts_it(page, live_server, db
     page.reload()                                         # and it stays accepted
     expect(page.locator(f"#aml-box section.aml[data-ref='{ref}'] .aml-accepted")).to_be_visible()
     shot("2-accepted")
+
+
+def test_a_fix_after_the_call_appears_live_in_the_inbox_and_on_the_incident_page(
+        page, live_server, db_backend, app, monkeypatch):  # noqa: F811
+    """The AML that arrives after the operator has typed the call (the usual order when the
+    SMS is slow) is attached to the report and announced on the feed (`report.aml`): the
+    open report in the inbox and the incident's page show it without a reload, and a newer
+    fix replaces the older one there."""
+    monkeypatch.setitem(app.config, "AML_HTTPS_SECRET", SECRET)
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = lambda name: page.screenshot(  # noqa: E731
+        path=str(ARTIFACTS / f"{db_backend[0]}-aml-live-{name}.png"), full_page=True)
+    page.goto(live_server + "/console/login")
+    page.fill("input[name=username]", "operator1")
+    page.fill("input[name=password]", "siaga112-demo")
+    page.click("button[type=submit]")
+    expect(page.locator("#live.on")).to_be_visible(timeout=5000)
+
+    page.click("#call summary")
+    page.fill("#call-form input[name=caller_phone]", "081277776666")
+    page.fill("#call-form textarea[name=note]", "rumah roboh, penelepon panik")
+    page.click("#call-form details.advanced summary")
+    page.fill("#call-form input[name=lat]", "-2.88510")
+    page.fill("#call-form input[name=lon]", "103.84670")
+    page.click("#call-form button[type=submit]")
+    row = page.locator("li.report", has_text="rumah roboh")
+    expect(row).to_be_visible(timeout=5000)
+    ref = row.get_attribute("data-ref")
+    row.click()
+    expect(page.locator("#detail h3")).to_contain_text(ref)
+    expect(page.locator("#detail section.aml")).to_have_count(0)
+    page.evaluate("window.stayed = true")                 # gone if the page reloads
+
+    attached = _aml_https(live_server, "+6281277776666", "-2.912340", "103.876540", "35",
+                          "wifi")
+    assert (attached["accepted"], attached["result"]) == (True, "attached")
+    expect(page.locator("#detail section.aml")).to_contain_text("Wi-Fi", timeout=5000)
+    expect(page.locator("#detail section.aml")).to_contain_text("radius 35 m")
+    expect(page.locator("#map path.aml-circle")).to_have_count(1)
+    assert page.evaluate("window.stayed") is True
+    shot("1-inbox")
+
+    page.click("#confirm")
+    page.wait_for_url("**/console/incidents/112-*")
+    section = page.locator(f"#aml-box section.aml[data-ref='{ref}']")
+    expect(section).to_contain_text("Wi-Fi")
+    page.evaluate("window.stayed = true")
+    newer = _aml_https(live_server, "+6281277776666", "-2.913000", "103.877000", "8", "gps")
+    assert newer["result"] == "attached"
+    expect(section).to_contain_text("GPS", timeout=5000)     # the newest fix with a location
+    expect(section).to_contain_text("radius 8 m")
+    expect(page.locator("#aml-box section.aml")).to_have_count(1)
+    expect(page.locator("#map path.aml-circle")).to_have_count(1)
+    assert page.evaluate("window.stayed") is True
+    shot("2-incident")

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from backend.audit.models import AuditEvent
 from backend.db import utcnow
 from backend.extensions import db
+from backend.feed.models import Change
 from backend.metrics.instruments import SMS_INBOUND
 from backend.reports.models import Report
 from backend.sms import service
@@ -67,6 +68,29 @@ def test_attached_at_once_to_a_call_report_within_the_window(app, client, staff)
     assert fix.report_id is not None and Report(id=fix.report_id).ref == ref
     (row,) = fetch(sa.select(SmsMessage).where(SmsMessage.kind == "aml"))
     assert row.report_id == fix.report_id and row.status == "processed"
+
+
+def _aml_changes() -> list[tuple[int | None, dict]]:
+    return [(c.device_id, c.data) for c in fetch(
+        sa.select(Change).where(Change.type == "report.aml").order_by(Change.seq))]
+
+
+def test_each_attachment_tells_the_console_on_the_feed(app, client, staff):
+    """The inbox's open report and the incident's page redraw the AML from a `report.aml`
+    change: one per attachment (held ones at the call report's creation), none for a fix
+    that is held or refused, never addressed to a phone."""
+    _aml()
+    _aml(lat="+95.00000")                                 # refused: attaches nothing
+    assert _aml_changes() == []                           # held: no report yet
+    console = Console(client, "operator1")
+    ref = _call(console)
+    assert _aml_changes() == [(None, {"report": ref, "incident": None})]
+    incident = console.post(f"/v1/operator/reports/{ref}/confirm", json={}).get_json()["number"]
+    _aml(lat="-2.91234", lon="+103.87654")                # attached at once, to the incident's
+    assert _aml_changes() == [(None, {"report": ref, "incident": None}),
+                              (None, {"report": ref, "incident": incident})]
+    _call(console, phone="+6281200000000")                # another number: nothing to tell
+    assert len(_aml_changes()) == 2
 
 
 def test_outside_the_window_nothing_is_attached(app, client, staff, monkeypatch):

@@ -242,4 +242,10 @@ incidents();
 const wanted = new URLSearchParams(location.search).get('report');
 if (wanted) select(wanted);
 follow({cursor, indicator: document.getElementById('live'), enabled: config.canFeed,
-  onChange: () => { refresh(); incidents(); }});
+  onChange: changes => {
+    // The open report's caller sent an AML fix (report.aml): show it beside the report.
+    if (selected && changes.some(c => c && c.type === 'report.aml' && c.data.report === selected)) {
+      select(selected);  // refreshes the list too
+    } else refresh();
+    incidents();
+  }});

@@ -1,6 +1,7 @@
 // Incident page: map, dispatch, status moves, notes — and live: when the feed reports a change
 // to this incident (acknowledgement, dispatch status, timeout/escalation, note, status), the
-// parts marked data-live are re-rendered from the server's page, without a reload.
+// parts marked data-live are re-rendered from the server's page, without a reload; a new AML
+// fix for one of its reports (`report.aml`) redraws that report's AML section and circle.
 import {api, config, el} from '../lib/api.js';
 import {installCopyButtons} from '../lib/copy.js';
 import {follow} from '../lib/live.js';
@@ -125,6 +126,8 @@ if (note) note.addEventListener('submit', async ev => {
 const mine = change => change && change.data && change.data.incident === number;
 follow({cursor: config.cursor, indicator: document.getElementById('live'), enabled: config.canFeed,
   onChange: changes => {
+    // A new AML fix for one of this incident's reports: its circle and section, redrawn.
+    for (const c of changes) if (mine(c) && c.type === 'report.aml') reloadAml(c.data.report);
     // This incident's changes, and units changing state (they change the recommendations);
     // position fixes alone are too frequent to re-render for.
     const unitState = c => /^unit\./.test(c.type || '') && !/position|location/.test(c.type);

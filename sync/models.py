@@ -16,7 +16,9 @@ class SyncOp(RegencyKeyed, db.Model):
     __table_args__ = (
         regency_fk("device_id", "devices"), regency_fk("report_id", "reports"),
         regency_fk("dispatch_id", "dispatches"),
-        sa.UniqueConstraint("device_id", "op_id", "regency_id"),
+        # op_id first: a sync finds its ops' receipts by op id, never by reading all of a
+        # busy phone's (migration 0017_receipts_by_op).
+        sa.UniqueConstraint("op_id", "device_id", "regency_id"),
     )
 
     __id_type__ = BigId

@@ -5,10 +5,11 @@ Services flush, never commit: the request or job that calls them owns the transa
 from __future__ import annotations
 
 import functools
-import json
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Sequence
+
+import orjson
 
 import sqlalchemy as sa
 from flask import current_app
@@ -235,15 +236,11 @@ def _recordset(table: sa.Table, rows: list[dict]) -> str:
     """The JSON of _recordset_insert's parameter, from rows keyed by column name (a missing
     key takes the column's Python default, as the ORM's INSERT would)."""
     columns = _insert_columns(table)
-    return json.dumps([{c.name: row[c.name] if c.name in row else _python_default(c)
-                        for c in columns} for row in rows],
-                      default=_json_value, ensure_ascii=False, separators=(",", ":"))
-
-
-def _json_value(value):
-    if isinstance(value, datetime):
-        return value.isoformat()
-    raise TypeError(f"{type(value).__name__} is not a column value")
+    values = [{c.name: row[c.name] if c.name in row else _python_default(c) for c in columns}
+              for row in rows]
+    # orjson writes datetimes as isoformat() does, and cost a batch of 20 a sixth of its
+    # Python time less than json.dumps with a default= hook (docs/bench-hotpath.md, cut 10).
+    return orjson.dumps(values, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 def _python_default(column: sa.Column):

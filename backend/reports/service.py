@@ -10,7 +10,6 @@ from datetime import datetime
 from typing import Sequence
 
 import orjson
-
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.dialects import postgresql

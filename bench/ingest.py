@@ -39,6 +39,7 @@ from bench.common import fresh_postgres
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DB = "siaga112_bench"
 _POINTS: list[tuple[float, float]] = []
+_CURSORS: dict[str, str | None] = {}  # each bench phone's cursor, by device key
 
 
 def now_iso() -> str:
@@ -141,9 +142,11 @@ def raw_worker(dsn, device_ids, batch, stop_at, out, lock):
 # ---------------------------------------------------------------- HTTP path
 
 def http_worker(port, keys, batch, stop_at, out, lock):
-    """One phone-like client: its own devices, each pulling from its own cursor."""
+    """One phone-like client: its own devices, each pulling from its own cursor — kept from
+    the scenario before, as a phone keeps it (starting each scenario from no cursor made
+    every later scenario page through the earlier ones' changes, 100 a reply)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    cursors = dict.fromkeys(keys)
+    cursors = {key: _CURSORS.get(key) for key in keys}
     done, latencies, i, errors = 0, [], 0, 0
     while time.perf_counter() < stop_at:
         key = keys[i % len(keys)]
@@ -167,7 +170,7 @@ def http_worker(port, keys, batch, stop_at, out, lock):
         done += sum(r["status"] == "applied" for r in reply["results"])
     conn.close()
     with lock:
-        out.append((done, latencies, errors))
+        out.append((done, latencies, errors, cursors))
 
 
 def run_process(kind, args_for, first, threads, q):
@@ -198,6 +201,8 @@ def measure(kind, args_for, connections, processes, seconds):
     done = sum(r[0] for r in results)
     lat = sorted(x for r in results for x in r[1])
     errors = sum(r[2] for r in results) if kind == "http" else 0
+    for r in results if kind == "http" else ():
+        _CURSORS.update(r[3])  # the workers of the next scenario are forked with them
     return {"reports_per_s": done / elapsed, "reports": done, "errors": errors,
             "p50_ms": 1000 * statistics.median(lat) if lat else None,
             "p95_ms": 1000 * lat[int(len(lat) * 0.95) - 1] if lat else None}
@@ -269,8 +274,8 @@ def main():
             rows[f"raw SQL, batch {batch}"] = run("raw", device_ids, batch)
             rows[f"HTTP /v1/sync, batch {batch}"] = run("http", keys, batch)
         with_desa, without = [], []
-        # Alternate in ABBA order, so drift on a shared machine (and the database growing,
-        # autovacuum, checkpoints) hits both alike: the second of a pair always ran slower.
+        # Alternate in ABBA order, so drift on a shared machine (the database growing,
+        # autovacuum, checkpoints) hits both alike.
         for round_ in range(args.rounds):
             pair = [(without, args.port + 1), (with_desa, args.port)]
             for results, port in pair if round_ % 2 == 0 else reversed(pair):

@@ -35,6 +35,27 @@ def _report(page, ref):  # noqa: F811
     return page.evaluate("ref => fetch('/v1/operator/reports/' + ref).then(r => r.json())", ref)
 
 
+def _call_typed_in(page, base, phone: str, note: str) -> str:  # noqa: F811
+    """Sign in as an operator, type a voice call at a point, open its report; its ref."""
+    page.goto(base + "/console/login")
+    page.fill("input[name=username]", "operator1")
+    page.fill("input[name=password]", "siaga112-demo")
+    page.click("button[type=submit]")
+    expect(page.locator("#live.on")).to_be_visible(timeout=5000)
+    page.click("#call summary")
+    page.fill("#call-form input[name=caller_phone]", phone)
+    page.fill("#call-form textarea[name=note]", note)
+    page.click("#call-form details.advanced summary")
+    page.fill("#call-form input[name=lat]", "-2.88510")
+    page.fill("#call-form input[name=lon]", "103.84670")
+    page.click("#call-form button[type=submit]")
+    row = page.locator("li.report", has_text=note)
+    expect(row).to_be_visible(timeout=5000)
+    ref = row.get_attribute("data-ref")
+    row.click()
+    return ref
+
+
 def test_incident_page_shows_the_aml_circle_and_accepts_it(page, live_server, db_backend,  # noqa: F811
                                                            app, monkeypatch):
     monkeypatch.setitem(app.config, "AML_HTTPS_SECRET", SECRET)
@@ -44,24 +65,9 @@ def test_incident_page_shows_the_aml_circle_and_accepts_it(page, live_server, db
     held = _aml_https(live_server, "+6281298765432", "-2.912340", "103.876540", "35", "wifi")
     assert (held["accepted"], held["result"]) == (True, "held")
 
-    page.goto(live_server + "/console/login")
-    page.fill("input[name=username]", "operator1")
-    page.fill("input[name=password]", "siaga112-demo")
-    page.click("button[type=submit]")
-    expect(page.locator("#live.on")).to_be_visible(timeout=5000)
-
     # The call, typed in by the operator at the point the caller described.
-    page.click("#call summary")
-    page.fill("#call-form input[name=caller_phone]", "081298765432")
-    page.fill("#call-form textarea[name=note]", "kecelakaan motor, lokasi kurang jelas")
-    page.click("#call-form details.advanced summary")
-    page.fill("#call-form input[name=lat]", "-2.88510")
-    page.fill("#call-form input[name=lon]", "103.84670")
-    page.click("#call-form button[type=submit]")
-    row = page.locator("li.report", has_text="kecelakaan motor")
-    expect(row).to_be_visible(timeout=5000)
-    ref = row.get_attribute("data-ref")
-    row.click()
+    ref = _call_typed_in(page, live_server, "081298765432",
+                         "kecelakaan motor, lokasi kurang jelas")
     page.click("#confirm")
     page.wait_for_url("**/console/incidents/112-*")
 
@@ -103,23 +109,7 @@ def test_a_fix_after_the_call_appears_live_in_the_inbox_and_on_the_incident_page
     ARTIFACTS.mkdir(exist_ok=True)
     shot = lambda name: page.screenshot(  # noqa: E731
         path=str(ARTIFACTS / f"{db_backend[0]}-aml-live-{name}.png"), full_page=True)
-    page.goto(live_server + "/console/login")
-    page.fill("input[name=username]", "operator1")
-    page.fill("input[name=password]", "siaga112-demo")
-    page.click("button[type=submit]")
-    expect(page.locator("#live.on")).to_be_visible(timeout=5000)
-
-    page.click("#call summary")
-    page.fill("#call-form input[name=caller_phone]", "081277776666")
-    page.fill("#call-form textarea[name=note]", "rumah roboh, penelepon panik")
-    page.click("#call-form details.advanced summary")
-    page.fill("#call-form input[name=lat]", "-2.88510")
-    page.fill("#call-form input[name=lon]", "103.84670")
-    page.click("#call-form button[type=submit]")
-    row = page.locator("li.report", has_text="rumah roboh")
-    expect(row).to_be_visible(timeout=5000)
-    ref = row.get_attribute("data-ref")
-    row.click()
+    ref = _call_typed_in(page, live_server, "081277776666", "rumah roboh, penelepon panik")
     expect(page.locator("#detail h3")).to_contain_text(ref)
     expect(page.locator("#detail section.aml")).to_have_count(0)
     page.evaluate("window.stayed = true")                 # gone if the page reloads
